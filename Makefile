@@ -1,0 +1,54 @@
+# newsqa: `make run` starts the chat, `make test` runs the tests. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: help install run ingest test lint format lock clean
+
+help:
+	@echo "make run [ARTICLES=folder]  start the chat (indexing ARTICLES first)"
+	@echo "make test                   run the whole test suite, offline"
+	@echo "make lint                   ruff and mypy"
+	@echo "make lock                   re-pin requirements.txt from requirements.in"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the pins or the package layout change.
+$(STAMP): requirements.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+install: $(STAMP)
+
+run: $(STAMP)
+ifdef ARTICLES
+	$(BIN)/python -m ingest $(ARTICLES) || echo "Some files could not be indexed (listed above); starting the chat anyway."
+endif
+	$(BIN)/python -m streamlit run ui/app.py
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Resolve requirements.in in a fresh environment and pin everything it installed.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -r requirements.in
+	{ echo "# Pinned by \`make lock\` from requirements.in: every package, with its exact version."; \
+	  .lock-venv/bin/pip freeze | sed 's/^torch==\(.*\)+cpu/torch==\1/'; } > requirements.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
