@@ -1,0 +1,1 @@
+"""Reading, chunking and indexing news articles."""

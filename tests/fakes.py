@@ -1,0 +1,37 @@
+"""Fast, deterministic stand-ins for the embedding model, for unit tests."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+from langchain_core.embeddings import Embeddings
+
+from ingest.terms import terms
+
+
+class BagOfWordsEmbeddings(Embeddings):
+    """Hashes stemmed terms into a normalised vector: cosine similarity is word overlap.
+
+    Unlike random fake vectors, similar texts get similar vectors, so retrieval order is
+    meaningful in tests; every call is counted so tests can check what was embedded.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.embedded: list[str] = []
+
+    def _vector(self, text: str) -> list[float]:
+        vector = [0.0] * self.size
+        for term in terms(text):
+            slot = int(hashlib.md5(term.encode()).hexdigest(), 16) % self.size
+            vector[slot] += 1.0
+        norm = math.sqrt(sum(value * value for value in vector)) or 1.0
+        return [value / norm for value in vector]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded.extend(texts)
+        return [self._vector(text) for text in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
