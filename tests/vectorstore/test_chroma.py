@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest.records import Chunk
+from tests.fakes import BagOfWordsEmbeddings
+from vectorstore.base import SearchFilter
+from vectorstore.chroma import ChromaStore, StoreError, persistent_client
+
+
+def chunk(n: int, text: str, source: str, published: str | None, span: tuple[int, int] | None) -> Chunk:
+    return Chunk(
+        id=f"c{n}",
+        article_id=f"a{n}",
+        index=0,
+        text=text,
+        start=0,
+        end=len(text),
+        title=f"T{n}",
+        source=source,
+        published=published,
+        date_from=span[0] if span else None,
+        date_to=span[1] if span else None,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ChromaStore:
+    store = ChromaStore(persistent_client(tmp_path / "db"), BagOfWordsEmbeddings())
+    store.add(
+        [
+            chunk(1, "Rockets hit the base in March.", "Fast News", "2020-03", (20200301, 20200331)),
+            chunk(
+                2, "Rockets hit the base on the fifth of April.", "Wire", "2020-04-05", (20200405, 20200405)
+            ),
+            chunk(3, "Rockets and the base, undated.", "Wire", None, None),
+        ]
+    )
+    return store
+
+
+def test_search_ranks_by_similarity_and_returns_chunks_intact(store: ChromaStore) -> None:
+    passages = store.search("rockets base March", k=3)
+    assert passages[0].chunk.id == "c1"
+    top = passages[0]
+    assert top.text == "Rockets hit the base in March." and top.chunk.source == "Fast News"
+    assert top.chunk.published == "2020-03" and top.score > passages[-1].score
+
+
+def test_filters_on_outlet_and_on_dates_with_month_precision(store: ChromaStore) -> None:
+    ids = lambda where: {p.chunk.id for p in store.search("rockets", 5, where)}  # noqa: E731
+    assert ids(SearchFilter(sources=("Wire",))) == {"c2", "c3"}
+    # A March article may be from any day of March, so it matches since 2020-03-20 ...
+    assert ids(SearchFilter(since=20200320)) == {"c1", "c2"}
+    # ... and until 2020-03-02; undated articles never match a date filter.
+    assert ids(SearchFilter(until=20200302)) == {"c1"}
+    assert ids(SearchFilter(sources=("Wire",), since=20200401, until=20200430)) == {"c2"}
+
+
+def test_missing_and_stats(store: ChromaStore) -> None:
+    assert store.missing(["c1", "c9"]) == {"c9"}
+    stats = store.stats()
+    assert (stats.articles, stats.chunks) == (3, 3)
+    assert stats.sources == {"Wire": 2, "Fast News": 1}
+    assert (stats.first_published, stats.last_published) == ("2020-03", "2020-04-05")
+
+
+def test_the_collection_has_no_chroma_embedding_function(store: ChromaStore) -> None:
+    # Chroma's default embedding function downloads a model; ours must never be used.
+    assert store._collection._embedding_function is None
+
+
+def test_an_unusable_store_folder_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="NEWSQA_STORE_DIR"):
+        persistent_client(blocker / "db")

@@ -1,0 +1,1 @@
+"""Where chunks and their embeddings are kept, and how they are searched."""

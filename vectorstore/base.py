@@ -1,0 +1,81 @@
+"""The store seam: what retrieval and ingest need from any vector store, and its records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ingest.records import Chunk
+
+Progress = Callable[[int], None]
+"""Called with the number of chunks just written, for progress bars."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk and how well it matched the question (higher is better)."""
+
+    chunk: Chunk
+    score: float
+
+    @property
+    def text(self) -> str:
+        """The chunk's article text, exactly as it stands in the body."""
+        return self.chunk.text
+
+
+@dataclass(frozen=True)
+class SearchFilter:
+    """Restrictions on what may be retrieved; ``None`` means no restriction."""
+
+    sources: tuple[str, ...] | None = None
+    """Exact outlet names, as stored."""
+    since: int | None = None
+    """Earliest day, ``YYYYMMDD``: an article matches if it may have been published then or later."""
+    until: int | None = None
+    """Latest day, ``YYYYMMDD``."""
+
+    def is_empty(self) -> bool:
+        """Return True when the filter lets everything through."""
+        return self.sources is None and self.since is None and self.until is None
+
+
+@dataclass
+class IndexStats:
+    """What the index holds, for the sidebar and ``--stats``."""
+
+    articles: int = 0
+    chunks: int = 0
+    sources: dict[str, int] = field(default_factory=dict)
+    """Outlet name to number of articles, largest first."""
+    first_published: str | None = None
+    last_published: str | None = None
+
+
+class ChunkStore(Protocol):
+    """A persistent collection of embedded chunks."""
+
+    def missing(self, ids: Sequence[str]) -> set[str]:
+        """Return the ids among ``ids`` that are not stored yet."""
+        ...
+
+    def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
+        """Embed and store the chunks (replacing any with the same id); return how many."""
+        ...
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove the chunks with these ids, if present."""
+        ...
+
+    def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
+        """Return up to ``k`` passages most similar to the query, best first."""
+        ...
+
+    def count(self) -> int:
+        """Return the number of stored chunks."""
+        ...
+
+    def stats(self) -> IndexStats:
+        """Return counts of articles, chunks and outlets, and the dates covered."""
+        ...

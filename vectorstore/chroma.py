@@ -1,0 +1,141 @@
+"""Chroma behind the `ChunkStore` seam, through ``langchain-chroma``.
+
+The collection is created with no embedding function of Chroma's own: every vector comes
+from the embedder passed in, so Chroma's default model (which downloads) is never used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ingest.records import Chunk
+from vectorstore.base import IndexStats, Passage, Progress, SearchFilter
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from langchain_chroma import Chroma
+    from langchain_core.embeddings import Embeddings
+
+WRITE_BATCH = 64
+
+
+class StoreError(RuntimeError):
+    """The store cannot be opened or used; the message names the folder or server."""
+
+
+def persistent_client(path: Path) -> ClientAPI:
+    """Open (creating if needed) an embedded Chroma store in ``path``, telemetry off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
+        raise StoreError(
+            f"cannot open the Chroma store in {path}: {exc}. Check the folder is writable, "
+            "or set NEWSQA_STORE_DIR to another one."
+        ) from None
+
+
+class ChromaStore:
+    """One Chroma collection of chunks, embedded with the given LangChain embedder."""
+
+    def __init__(self, client: ClientAPI, embeddings: Embeddings, collection: str = "news") -> None:
+        from langchain_chroma import Chroma
+
+        self._vectors: Chroma = Chroma(
+            client=client,
+            collection_name=collection,
+            embedding_function=embeddings,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+        self._collection = self._vectors._collection
+
+    def missing(self, ids: Sequence[str]) -> set[str]:
+        """Return the ids among ``ids`` that are not stored yet."""
+        wanted = set(ids)
+        found: set[str] = set()
+        unique = list(dict.fromkeys(ids))
+        for offset in range(0, len(unique), 1000):
+            batch = unique[offset : offset + 1000]
+            found.update(self._collection.get(ids=batch, include=[])["ids"])
+        return wanted - found
+
+    def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
+        """Embed and upsert the chunks in batches; return how many were written."""
+        for offset in range(0, len(chunks), WRITE_BATCH):
+            batch = chunks[offset : offset + WRITE_BATCH]
+            self._vectors.add_texts(
+                texts=[chunk.text for chunk in batch],
+                metadatas=[chunk.metadata() for chunk in batch],
+                ids=[chunk.id for chunk in batch],
+            )
+            if progress:
+                progress(len(batch))
+        return len(chunks)
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove the chunks with these ids, if present."""
+        if ids:
+            self._collection.delete(ids=list(ids))
+
+    def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
+        """Return up to ``k`` passages by cosine similarity, best first."""
+        if self._collection.count() == 0:
+            return []
+        results = self._vectors.similarity_search_with_score(
+            query, k=k, filter=_where(where) if where else None
+        )
+        passages = []
+        for document, distance in results:
+            chunk = Chunk.from_metadata(str(document.id), document.page_content, document.metadata)
+            passages.append(Passage(chunk=chunk, score=1.0 - float(distance)))
+        return passages
+
+    def count(self) -> int:
+        """Return the number of stored chunks."""
+        return int(self._collection.count())
+
+    def stats(self) -> IndexStats:
+        """Return counts and date coverage, read from each article's first chunk."""
+        chunks = self._collection.count()
+        if chunks == 0:
+            return IndexStats()
+        firsts = self._collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        metas = firsts["metadatas"] or []
+        sources: dict[str, int] = {}
+        dated: list[tuple[int, int, str]] = []
+        articles = set()
+        for meta in metas:
+            articles.add(meta.get("article_id"))
+            source = meta.get("source")
+            if isinstance(source, str):
+                sources[source] = sources.get(source, 0) + 1
+            first, last, published = meta.get("date_from"), meta.get("date_to"), meta.get("published")
+            if isinstance(first, int) and isinstance(last, int) and isinstance(published, str):
+                dated.append((first, last, published))
+        ordered = dict(sorted(sources.items(), key=lambda item: (-item[1], item[0])))
+        return IndexStats(
+            articles=len(articles),
+            chunks=chunks,
+            sources=ordered,
+            first_published=min(dated)[2] if dated else None,
+            last_published=max(dated, key=lambda d: (d[1], d[0], d[2]))[2] if dated else None,
+        )
+
+
+def _where(where: SearchFilter) -> dict[str, Any] | None:
+    """Translate a filter into Chroma's ``where`` syntax."""
+    clauses: list[dict[str, Any]] = []
+    if where.sources is not None:
+        clauses.append({"source": {"$in": list(where.sources)}})
+    if where.since is not None:
+        clauses.append({"date_to": {"$gte": where.since}})
+    if where.until is not None:
+        clauses.append({"date_from": {"$lte": where.until}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}

