@@ -1,0 +1,72 @@
+"""What both command lines share: settings from flags, and errors shown as messages."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant.settings import Settings
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Return the exception types whose message is meant for the user as it is."""
+    from assistant.errors import NewsQAError
+    from vectorstore.chroma import StoreError
+    from vectorstore.embeddings import EmbeddingModelError
+
+    return (NewsQAError, StoreError, EmbeddingModelError)
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """Name each bad setting by its environment variable, with what is wrong with it."""
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "settings"
+        problems.append(f"setting NEWSQA_{field.upper()} ({field}): {error['msg']}")
+    return "; ".join(problems)
+
+
+def add_store_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``--store DIR``, which overrides ``NEWSQA_STORE_DIR``."""
+    parser.add_argument(
+        "--store", metavar="DIR", help="the index folder (default: NEWSQA_STORE_DIR or ./data)"
+    )
+
+
+def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
+    """Return `Settings` from the environment with the command-line flags on top."""
+    overrides = {key: value for key, value in extra.items() if value is not None}
+    if getattr(args, "store", None):
+        overrides["store_dir"] = args.store
+    return Settings(**overrides)
+
+
+def run(main: Callable[[], int]) -> None:
+    """Run a command, turning errors into a one-line message and an exit status."""
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        status = 130
+    except ValidationError as exc:
+        print(f"error: {describe_settings_error(exc)}", file=sys.stderr)
+        status = 2
+    except Exception as exc:  # the last line of defence: no traceback reaches a user
+        if isinstance(exc, user_errors()):
+            print(f"error: {exc}", file=sys.stderr)
+        else:
+            if os.environ.get("NEWSQA_DEBUG"):
+                traceback.print_exc()
+            print(
+                f"error: unexpected {type(exc).__name__}: {exc}\n"
+                "Set NEWSQA_DEBUG=1 to see the traceback, and please report it.",
+                file=sys.stderr,
+            )
+        status = 1
+    sys.exit(status)

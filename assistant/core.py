@@ -1,0 +1,170 @@
+"""`NewsAssistant`: the Python API that the CLIs and the chat are thin edges over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant import factory
+from assistant.answer import Answer
+from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError
+from assistant.settings import Settings
+from ingest.dates import DateError, parse_bound
+from ingest.pipeline import IndexReport, OnProgress, index_paths
+from vectorstore.base import IndexStats, Passage, SearchFilter
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from assistant.extractive import ExtractiveAnswerer
+    from assistant.retrieval import Retriever
+    from ingest.chunking import Chunker, TokenSpans
+    from vectorstore.base import ChunkStore
+
+DateLike = str | date | None
+Sources = str | Sequence[str] | None
+
+
+class NewsAssistant:
+    """Indexes news articles and answers questions from them, citing every passage used.
+
+    Parts are built from `Settings` on first use; pass any of them to replace it (tests
+    pass a fake embedder and tokenizer). Keyword overrides set `Settings` fields::
+
+        bot = NewsAssistant(store_dir="data", top_k=5)
+    """
+
+    def __init__(
+        self,
+        store_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embeddings: Embeddings | None = None,
+        token_spans: TokenSpans | None = None,
+        store: ChunkStore | None = None,
+        retriever: Retriever | None = None,
+        answerer: ExtractiveAnswerer | None = None,
+        **overrides: Any,
+    ) -> None:
+        values = (settings or Settings()).model_dump()
+        values.update(overrides)
+        if store_dir is not None:
+            values["store_dir"] = Path(store_dir)
+        self.settings = Settings.model_validate(values)
+        self._embeddings = embeddings
+        self._token_spans = token_spans
+        if store is not None:
+            self.store = store
+        if retriever is not None:
+            self.retriever = retriever
+        if answerer is not None:
+            self.answerer = answerer
+
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        """The embedder (its model loads on the first embedding)."""
+        return self._embeddings or factory.make_embeddings(self.settings)
+
+    @cached_property
+    def store(self) -> ChunkStore:
+        """The chunk store."""
+        return factory.make_store(self.settings, self.embeddings)
+
+    @cached_property
+    def chunker(self) -> Chunker:
+        """The chunker, bound to the embedding model's tokenizer."""
+        return factory.make_chunker(self.settings, self._token_spans)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        """The retriever."""
+        return factory.make_retriever(self.settings, self.store)
+
+    @cached_property
+    def answerer(self) -> ExtractiveAnswerer:
+        """The answerer."""
+        return factory.make_answerer(self.settings)
+
+    def index(self, paths: Iterable[str | Path], on_progress: OnProgress | None = None) -> IndexReport:
+        """Index the articles in these files and folders; see `IndexReport` for the outcome."""
+        if isinstance(paths, str | Path):
+            paths = [paths]
+        return index_paths(paths, self.store, self.chunker, on_progress)
+
+    def stats(self) -> IndexStats:
+        """Return what the index holds: articles, chunks, outlets and dates covered."""
+        return self.store.stats()
+
+    def retrieve(
+        self,
+        question: str,
+        k: int = 10,
+        source: Sources = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> list[Passage]:
+        """Return the ranked passages for a question, best first, as `ask` answers from them.
+
+        ``source`` names one outlet or several (any case); ``since`` and ``until`` are ISO
+        dates (``2020-03`` or ``2020-03-11``) or `date`s, both ends included.
+        """
+        question = question.strip() if isinstance(question, str) else ""
+        if not question:
+            raise EmptyQuestionError("The question is empty: ask something about the indexed articles.")
+        if self.store.count() == 0:
+            raise EmptyIndexError(
+                f"The index in {self.settings.store_dir} is empty. Add articles first: "
+                "`python -m ingest PATH`, or the chat's sidebar."
+            )
+        where = SearchFilter(
+            sources=self._resolve_sources(source),
+            since=_bound(since, "since", end=False),
+            until=_bound(until, "until", end=True),
+        )
+        return self.retriever.retrieve(question, k, None if where.is_empty() else where)
+
+    def ask(
+        self,
+        question: str,
+        k: int | None = None,
+        source: Sources = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> Answer:
+        """Answer a question from the indexed articles, citing each passage it quotes.
+
+        When the passages don't answer it, the answer says so (``abstained`` is True).
+        Raises `NewsQAError` with a message for the user for an empty question or index,
+        an unknown outlet or a malformed date.
+        """
+        passages = self.retrieve(question, k or self.settings.top_k, source, since, until)
+        return self.answerer.answer(question.strip(), passages)
+
+    def _resolve_sources(self, source: Sources) -> tuple[str, ...] | None:
+        """Map outlet names given in any case to the names stored in the index."""
+        if source is None or source == "" or source == []:
+            return None
+        wanted = [source] if isinstance(source, str) else list(source)
+        known = {name.casefold(): name for name in self.store.stats().sources}
+        resolved: list[str] = []
+        unknown: list[str] = []
+        for name in wanted:
+            match = known.get(name.strip().casefold())
+            (resolved if match else unknown).append(match or name)
+        if unknown:
+            listing = ", ".join(sorted(known.values())) or "none"
+            raise NewsQAError(
+                f"No articles from {', '.join(repr(u) for u in unknown)} in the index. "
+                f"Outlets indexed: {listing}."
+            )
+        return tuple(resolved)
+
+
+def _bound(value: DateLike, name: str, *, end: bool) -> int | None:
+    try:
+        return parse_bound(value, end=end)
+    except DateError as exc:
+        raise NewsQAError(f"{name}: {exc}") from None

@@ -1,0 +1,148 @@
+"""The offline answerer: quotes the retrieved sentences that best answer the question.
+
+No language model is involved. Each sentence of the retrieved passages is scored by how
+much of the question it covers (question terms weighted by how rare they are among the
+candidate sentences), discounted by its passage's rank. The best sentences become the
+answer, each with a ``[n]`` marker; when no sentence covers enough of the question, the
+answerer abstains instead of guessing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.answer import ABSTAIN_TEXT, Answer, Citation
+from ingest.sentences import sentence_spans
+from ingest.terms import terms
+from vectorstore.base import Passage
+
+# Words that frame a news question rather than say what it is about.
+_FRAMING = frozenset(terms("article report reported according news story published write wrote said says"))
+
+# What kind of answer a question wants, from its first words.
+_WANTS_NAME = re.compile(
+    r"^\s*(who|whom|whose|which|where"
+    r"|what (company|organi[sz]ation|country|city|team|group|person|firm|player))\b",
+    re.I,
+)
+_WANTS_DATE = re.compile(r"^\s*(when|what (date|day|year|month|time))\b", re.I)
+_WANTS_NUMBER = re.compile(r"^\s*how (many|much|long|old|far)\b", re.I)
+_NAME = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*(?:\s+(?:of|the|de|al|bin|van|von|del)?\s*[A-Z][\w'’.-]*)*")
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion|dozen)\b", re.I
+)
+_CALENDAR = (
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday"
+)
+_DATE = re.compile(rf"\b(\d{{4}}|yesterday|today|{_CALENDAR.replace(' ', '|')})\b", re.I)
+_CALENDAR_TERMS = frozenset(terms(_CALENDAR))
+# Sentences without the kind of answer the question wants weigh this much.
+_OFF_TYPE = 0.6
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: Passage
+    rank: int
+    start: int
+    end: int
+    terms: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate sentence and its score: question coverage discounted by passage rank."""
+
+    passage: Passage
+    start: int
+    end: int
+    coverage: float
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Answers by quoting whole sentences of the passages, or abstains."""
+
+    def __init__(self, max_sentences: int = 3, min_support: float = 0.5) -> None:
+        self.max_sentences = max_sentences
+        self.min_support = min_support
+
+    def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
+        """Return an answer quoting up to ``max_sentences`` sentences, each cited."""
+        ranked = self.rank_sentences(question, passages)
+        if not ranked or max(s.coverage for s in ranked) < self.min_support:
+            return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=list(passages))
+        chosen: list[Scored] = []
+        seen: set[tuple[str, int]] = set()
+        for sentence in ranked:
+            if len(chosen) == self.max_sentences or sentence.score < ranked[0].score / 2:
+                break
+            # Overlapping chunks repeat sentences; quote each sentence of an article once.
+            key = (sentence.passage.chunk.article_id, sentence.passage.chunk.start + sentence.start)
+            if key in seen:
+                continue
+            seen.add(key)
+            chosen.append(sentence)
+        citations = [
+            Citation.from_passage(n, s.passage, s.start, s.end) for n, s in enumerate(chosen, start=1)
+        ]
+        text = " ".join(f"{citation.quote} [{citation.n}]" for citation in citations)
+        return Answer(
+            question=question, text=text, abstained=False, citations=citations, passages=list(passages)
+        )
+
+    def rank_sentences(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
+        """Return every sentence of the passages, best answer first."""
+        wanted = set(terms(question)) - _FRAMING
+        candidates = [
+            _Candidate(passage, rank, start, end, frozenset(terms(passage.text[start:end])))
+            for rank, passage in enumerate(passages)
+            for start, end in sentence_spans(passage.text)
+        ]
+        if not wanted or not candidates:
+            return []
+        fits = _answer_type(question, wanted)
+        frequency = Counter(term for candidate in candidates for term in candidate.terms & wanted)
+        weight = {term: math.log(1.0 + (len(candidates) + 1) / (frequency[term] + 0.5)) for term in wanted}
+        total = sum(weight.values())
+        scored = []
+        for candidate in candidates:
+            covered = sum(weight[term] for term in candidate.terms & wanted) / total
+            # A sentence that only restates the question adds nothing to an answer.
+            news = len(candidate.terms - wanted)
+            rank_discount = 1.0 / (1.0 + 0.15 * candidate.rank)
+            score = covered * rank_discount * (1.0 if news >= 2 else 0.5)
+            if fits is not None and not fits(candidate.passage.text[candidate.start : candidate.end]):
+                score *= _OFF_TYPE
+            scored.append(Scored(candidate.passage, candidate.start, candidate.end, covered, score))
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+
+def _answer_type(question: str, asked: set[str]) -> Callable[[str], bool] | None:
+    """Return a test for sentences holding the kind of answer asked for, if the question says."""
+    if _WANTS_DATE.search(question):
+        return lambda sentence: bool(_DATE.search(sentence))
+    if _WANTS_NUMBER.search(question):
+        return lambda sentence: bool(_NUMBER.search(sentence))
+    if _WANTS_NAME.search(question):
+        return lambda sentence: _names_something_new(sentence, asked)
+    return None
+
+
+def _names_something_new(sentence: str, asked: set[str]) -> bool:
+    """True if the sentence names someone or something the question does not."""
+    for match in _NAME.finditer(sentence):
+        name_terms = set(terms(match.group(0))) - _CALENDAR_TERMS
+        if not name_terms or name_terms <= asked:
+            continue
+        # A lone capitalised word opening the sentence is usually just its first word.
+        if match.start() == 0 and " " not in match.group(0).strip():
+            continue
+        return True
+    return False

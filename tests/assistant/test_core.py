@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import NewsAssistant, NewsQAError
+from assistant.errors import EmptyIndexError, EmptyQuestionError
+
+
+def add(bot: NewsAssistant, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "taji.txt").write_text(
+        " date 2020-03 Fast News\n\nRockets hit Camp Taji. Officials blamed Kataib Hezbollah for the attack.",
+        encoding="utf-8",
+    )
+    (folder / "storm.txt").write_text(
+        " date 2021-06-02 Wire\n\nA storm hit the coast. "
+        "Officials blamed the weather service for the late warning.",
+        encoding="utf-8",
+    )
+    assert bot.index([folder]).added == 2
+
+
+def test_ask_answers_and_cites_from_the_index(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+    add(fake_bot, tmp_path / "in")
+    answer = fake_bot.ask("Who was blamed for the Camp Taji attack?")
+    assert "Kataib Hezbollah" in answer.text
+    assert answer.citations[0].source == "Fast News"
+
+
+def test_filters_reach_retrieval(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+    add(fake_bot, tmp_path / "in")
+    question = "Who was blamed?"
+    assert {p.chunk.source for p in fake_bot.retrieve(question, source="wire")} == {"Wire"}
+    assert {p.chunk.source for p in fake_bot.retrieve(question, since="2021-01")} == {"Wire"}
+    assert {p.chunk.source for p in fake_bot.retrieve(question, until="2020-03")} == {"Fast News"}
+    assert fake_bot.ask(question, source=["Fast News"]).citations[0].source == "Fast News"
+
+
+def test_empty_question_and_empty_index_are_clear_errors(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+    with pytest.raises(EmptyIndexError, match=r"empty.*python -m ingest"):
+        fake_bot.ask("Who was blamed?")
+    add(fake_bot, tmp_path / "in")
+    with pytest.raises(EmptyQuestionError, match="question is empty"):
+        fake_bot.ask("   ")
+
+
+def test_unknown_outlet_and_bad_date_name_the_problem(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+    add(fake_bot, tmp_path / "in")
+    with pytest.raises(NewsQAError, match=r"'Daily Bugle'.*Outlets indexed: Fast News, Wire"):
+        fake_bot.ask("Who?", source="Daily Bugle")
+    with pytest.raises(NewsQAError, match="since: 'last week'"):
+        fake_bot.ask("Who?", since="last week")
+
+
+def test_settings_come_from_the_environment_and_arguments_override(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("NEWSQA_STORE_DIR", str(tmp_path / "env-store"))
+    monkeypatch.setenv("NEWSQA_TOP_K", "3")
+    assert NewsAssistant().settings.store_dir == tmp_path / "env-store"
+    bot = NewsAssistant(store_dir=tmp_path / "arg-store", top_k=5)
+    assert (bot.settings.store_dir, bot.settings.top_k) == (tmp_path / "arg-store", 5)

@@ -1,0 +1,84 @@
+"""Shared fixtures: no network but loopback, fake and real assistants, ../shared access."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant import NewsAssistant
+from ingest.chunking import simple_token_spans
+from tests.fakes import BagOfWordsEmbeddings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+SAMPLE_ARTICLES = SHARED / "samples" / "articles"
+EVAL = SHARED / "eval"
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only(self: socket.socket, address: object) -> None:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+        host = str(address[0])
+        try:
+            allowed = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            allowed = False
+        if not allowed:
+            raise ConnectionRefusedError(f"tests are offline: connection to {host} blocked")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs offline: only loopback connections go through."""
+    monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+def require_shared(path: Path) -> Path:
+    """Return the path, or skip the test when ../shared (absent for users) lacks it."""
+    if not path.exists():
+        pytest.skip(f"{path} is absent: ../shared is only beside the repo in development and CI")
+    return path
+
+
+@pytest.fixture
+def sample_articles() -> Path:
+    return require_shared(SAMPLE_ARTICLES)
+
+
+@pytest.fixture
+def fake_bot(tmp_path: Path) -> NewsAssistant:
+    """An assistant over a real Chroma in a temp dir, with a fake embedder and tokenizer."""
+    return NewsAssistant(
+        store_dir=tmp_path / "store",
+        embeddings=BagOfWordsEmbeddings(),
+        token_spans=simple_token_spans,
+        chunk_tokens=60,
+        chunk_overlap_tokens=12,
+    )
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A store holding the sample article, indexed with the real bundled model."""
+    require_shared(SAMPLE_ARTICLES)
+    store = tmp_path_factory.mktemp("real-store")
+    report = real_assistant(store).index([SAMPLE_ARTICLES])
+    assert report.ok and report.added == 1
+    yield store
+
+
+_REAL: dict[Path, NewsAssistant] = {}
+
+
+def real_assistant(store: Path) -> NewsAssistant:
+    """Return one assistant per store with the real model, loaded once per test session."""
+    if store not in _REAL:
+        shared_embeddings = next(iter(_REAL.values())).embeddings if _REAL else None
+        _REAL[store] = NewsAssistant(store_dir=store, embeddings=shared_embeddings)
+    return _REAL[store]

@@ -1,0 +1,74 @@
+"""The command lines, run as a user runs them: in a subprocess, with the real model."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.model
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=240,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.mark.shared
+def test_ingest_then_ask_json_gives_the_cited_camp_taji_answer(tmp_path: Path, sample_articles: Path) -> None:
+    store = str(tmp_path / "store")
+    ingest = run("-m", "ingest", str(sample_articles), "--store", store, "--json")
+    assert ingest.returncode == 0, ingest.stderr
+    report = json.loads(ingest.stdout)
+    assert (report["added"], report["unchanged"], report["failed"]) == (1, 0, [])
+    assert report["chunks"] >= 1
+
+    asked = run(
+        "-m", "assistant", "ask", "Who was blamed for the Camp Taji attack?", "--store", store, "--json"
+    )
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert set(answer) == {"question", "answer", "abstained", "citations"}
+    assert "Kataib Hezbollah" in answer["answer"] and answer["abstained"] is False
+    citation = answer["citations"][0]
+    assert set(citation) == {"n", "article_id", "title", "source", "published", "url", "passage", "quote"}
+    assert (citation["source"], citation["published"]) == ("Fast News", "2020-03")
+    assert citation["quote"] in citation["passage"]
+
+    text = run("-m", "assistant", "ask", "Who was blamed for the Camp Taji attack?", "--store", store)
+    assert "Kataib Hezbollah" in text.stdout and "Sources:" in text.stdout and "[1]" in text.stdout
+
+
+def test_ingest_reports_each_failed_file_and_exits_non_zero(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text(" date 2022-01-05 Wire\n\nA good story about a storm.", encoding="utf-8")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "bad.jsonl").write_text('{"body": "fine"}\nnot json\n', encoding="utf-8")
+    result = run("-m", "ingest", str(folder), "--store", str(tmp_path / "store"))
+    assert result.returncode == 1
+    assert "2 article(s) added" in result.stdout
+    assert f"FAILED     {folder / 'empty.txt'}: the file is empty" in result.stdout
+    assert f"{folder / 'bad.jsonl'}:2: line 2 is not valid JSON" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
+    empty = run("-m", "assistant", "ask", "Who?", "--store", str(tmp_path / "none"))
+    assert empty.returncode == 1 and "error: The index in" in empty.stderr and "is empty" in empty.stderr
+    bad_setting = run("-m", "assistant", "ask", "Who?", env={"NEWSQA_TOP_K": "many"})
+    assert bad_setting.returncode == 2 and "NEWSQA_TOP_K" in bad_setting.stderr
+    for result in (empty, bad_setting):
+        assert "Traceback" not in result.stderr
