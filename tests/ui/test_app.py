@@ -1,0 +1,73 @@
+"""The chat page through Streamlit's AppTest, over a real store and the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO, real_assistant
+
+APP = str(REPO / "ui" / "app.py")
+
+
+def open_app(store: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("NEWSQA_STORE_DIR", str(store))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def html_of(app: AppTest) -> str:
+    return "\n".join(element.value for element in app.html)
+
+
+def test_an_empty_index_shows_how_to_add_articles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = open_app(tmp_path / "empty", monkeypatch)
+    assert "The index is empty" in app.info[0].value
+    assert "python -m ingest" in app.info[0].value
+    assert len(app.chat_input) == 0
+    assert app.sidebar.button[0].label == "Index uploaded files"
+
+
+@pytest.mark.model
+@pytest.mark.shared
+def test_a_chat_turn_shows_the_answer_and_its_source_card(
+    real_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = open_app(real_store, monkeypatch)
+    app.chat_input[0].set_value("Who was blamed for the Camp Taji attack?").run()
+    assert not app.exception, app.exception
+    assert len(app.chat_message) == 2
+    assert [m.name for m in app.chat_message] == ["user", "assistant"]
+    page = html_of(app)
+    assert "Kataib Hezbollah" in page
+    assert 'href="#src-1-1"' in page and 'id="src-1-1"' in page
+    assert "Fast News · 2020-03" in page
+    assert "<mark>" in page
+    # The history stays on the next run.
+    app.run()
+    assert len(app.chat_message) == 2
+
+
+@pytest.mark.model
+def test_article_markup_is_shown_as_text_never_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "evil.txt").write_text(
+        " date 2021-05 <b>Evil</b> Times\n\nThe mayor resigned on Monday <script>alert(1)</script> "
+        "after the vote <img src=x onerror=alert(2)> and **bold** [link](javascript:alert(3)) $x$.",
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    assert real_assistant(store).index([folder]).ok
+    app = open_app(store, monkeypatch)
+    app.chat_input[0].set_value("Who resigned on Monday after the vote?").run()
+    page = html_of(app)
+    assert "mayor resigned" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
+    assert "&lt;img src=x onerror=alert(2)&gt;" in page and "<img" not in page
+    assert "&lt;b&gt;Evil&lt;/b&gt; Times" in page
+    assert "**bold** [link](javascript:alert(3)) &#36;x&#36;" in page

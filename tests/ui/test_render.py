@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from assistant.answer import Answer, Citation
+from ui.render import answer_html, safe_url, source_card_html
+
+
+def citation(n: int = 1, url: str | None = "https://news.test/a") -> Citation:
+    passage = "Before. <b>Quoted</b> sentence. After."
+    quote = "<b>Quoted</b> sentence."
+    return Citation(
+        n=n,
+        article_id="a",
+        title="<i>Title</i>",
+        source="Fast & News",
+        published="2020-03",
+        url=url,
+        passage=passage,
+        quote=quote,
+        quote_start=passage.index(quote),
+        chunk_id="c",
+    )
+
+
+def test_markers_link_to_their_cards_and_unknown_markers_stay_text() -> None:
+    answer = Answer(question="q", text="It was <them> [1]. See [7].", abstained=False, citations=[citation()])
+    html = answer_html(answer, turn=3)
+    assert '<sup><a href="#src-3-1">[1]</a></sup>' in html
+    assert "[7]" in html and "#src-3-7" not in html
+    assert "&lt;them&gt;" in html
+
+
+def test_card_escapes_everything_and_marks_the_quote() -> None:
+    html = source_card_html(citation(), turn=0)
+    assert 'id="src-0-1"' in html
+    assert "Before. <mark>&lt;b&gt;Quoted&lt;/b&gt; sentence.</mark> After." in html
+    assert "&lt;i&gt;Title&lt;/i&gt;" in html and "Fast &amp; News · 2020-03" in html
+    assert 'href="https://news.test/a"' in html
+
+
+def test_only_http_links_are_made_clickable() -> None:
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("data:text/html,hi") is None
+    assert safe_url("https://ok.test/x") == "https://ok.test/x"
+    assert "href" not in source_card_html(citation(url="javascript:alert(1)"), turn=0)
