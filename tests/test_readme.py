@@ -1,0 +1,36 @@
+"""The README is part of the product: its settings table and Python example must be true."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_setting_is_documented_with_its_default() -> None:
+    rows = dict(re.findall(r"^\| `NEWSQA_(\w+)` \| ([^|]+) \|", README, flags=re.M))
+    for name, field in Settings.model_fields.items():
+        assert name.upper() in rows, f"NEWSQA_{name.upper()} is missing from the README"
+        shown = rows[name.upper()].strip().strip("`")
+        default = "*(empty)*" if field.default == "" else str(field.default)
+        assert shown == default, f"README gives {shown!r} as the default of {name}, the code {default!r}"
+
+
+@pytest.mark.model
+@pytest.mark.shared
+def test_the_python_example_runs_as_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_articles: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (example,) = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    shutil.copytree(sample_articles, tmp_path / "articles")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "Kataib Hezbollah" in out and "Fast News 2020-03" in out
