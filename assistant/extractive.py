@@ -43,6 +43,8 @@ _DATE = re.compile(rf"\b(\d{{4}}|yesterday|today|{_CALENDAR.replace(' ', '|')})\
 _CALENDAR_TERMS = frozenset(terms(_CALENDAR))
 # Sentences without the kind of answer the question wants weigh this much.
 _OFF_TYPE = 0.6
+# Share of a question term's weight earned by appearing in the passage around a sentence.
+_CONTEXT = 0.5
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class _Candidate:
 
 @dataclass(frozen=True)
 class Scored:
-    """A candidate sentence and its score: question coverage discounted by passage rank."""
+    """A candidate sentence: how much of the question it covers itself, and its rank score."""
 
     passage: Passage
     start: int
@@ -106,17 +108,24 @@ class ExtractiveAnswerer:
         ]
         if not wanted or not candidates:
             return []
+        # Question terms each passage mentions anywhere: the topic a sentence sits in.
+        context = {id(passage): set(terms(passage.text)) & wanted for passage in passages}
         fits = _answer_type(question, wanted)
         frequency = Counter(term for candidate in candidates for term in candidate.terms & wanted)
         weight = {term: math.log(1.0 + (len(candidates) + 1) / (frequency[term] + 0.5)) for term in wanted}
         total = sum(weight.values())
         scored = []
         for candidate in candidates:
-            covered = sum(weight[term] for term in candidate.terms & wanted) / total
+            matched = candidate.terms & wanted
+            covered = sum(weight[term] for term in matched) / total
+            # Terms met nearby in the passage count half: "the attack" in a passage about
+            # Camp Taji is the Camp Taji attack. Abstention looks at `covered` alone.
+            nearby = context[id(candidate.passage)] - matched
+            relevance = covered + _CONTEXT * sum(weight[term] for term in nearby) / total
             # A sentence that only restates the question adds nothing to an answer.
             news = len(candidate.terms - wanted)
             rank_discount = 1.0 / (1.0 + 0.15 * candidate.rank)
-            score = covered * rank_discount * (1.0 if news >= 2 else 0.5)
+            score = relevance * rank_discount * (1.0 if news >= 2 else 0.5)
             if fits is not None and not fits(candidate.passage.text[candidate.start : candidate.end]):
                 score *= _OFF_TYPE
             scored.append(Scored(candidate.passage, candidate.start, candidate.end, covered, score))
