@@ -74,7 +74,10 @@ def load_tokenizer(model: str = "") -> ModelTokenizer:
 def load_embeddings(model: str = "", batch_size: int = 32) -> Embeddings:
     """Load the sentence-transformers model as normalised LangChain embeddings."""
     from langchain_huggingface import HuggingFaceEmbeddings
+    from transformers.utils import logging as transformers_logging
 
+    # Loading takes a second; a "Loading weights" bar on every start is noise.
+    transformers_logging.disable_progress_bar()
     try:
         return HuggingFaceEmbeddings(
             model_name=resolve_model(model),
