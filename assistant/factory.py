@@ -10,6 +10,8 @@ from assistant.settings import Settings
 from ingest.chunking import Chunker, TokenSpans
 from vectorstore.base import ChunkStore
 from vectorstore.embeddings import LazyEmbeddings, load_embeddings, load_tokenizer
+from vectorstore.hybrid import NewsStore
+from vectorstore.keyword import KeywordIndex
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -32,11 +34,16 @@ def make_chunker(settings: Settings, token_spans: TokenSpans | None = None) -> C
     return Chunker(tokenizer.token_spans, budget, settings.chunk_overlap_tokens)
 
 
-def make_store(settings: Settings, embeddings: Embeddings) -> ChunkStore:
-    """Return the embedded, persistent Chroma store in ``settings.store_dir``."""
+KEYWORD_INDEX_FILE = "keywords.sqlite3"
+
+
+def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
+    """Return the embedded, persistent Chroma store in ``settings.store_dir``, with its keyword index."""
     from vectorstore.chroma import ChromaStore, persistent_client
 
-    return ChromaStore(persistent_client(settings.store_dir), embeddings, settings.collection)
+    vectors = ChromaStore(persistent_client(settings.store_dir), embeddings, settings.collection)
+    keywords = KeywordIndex(settings.store_dir / f"{settings.collection}-{KEYWORD_INDEX_FILE}")
+    return NewsStore(vectors, keywords)
 
 
 def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:

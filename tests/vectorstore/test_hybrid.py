@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.records import Chunk
+from tests.fakes import BagOfWordsEmbeddings
+from vectorstore.chroma import ChromaStore, persistent_client
+from vectorstore.hybrid import NewsStore
+from vectorstore.keyword import KeywordIndex
+
+
+def chunk(n: int, text: str) -> Chunk:
+    return Chunk(id=f"c{n}", article_id="a", index=n, text=text, start=0, end=len(text), title="T")
+
+
+def make(tmp_path: Path, embeddings: BagOfWordsEmbeddings) -> NewsStore:
+    vectors = ChromaStore(persistent_client(tmp_path / "db"), embeddings)
+    return NewsStore(vectors, KeywordIndex(tmp_path / "kw.sqlite3"))
+
+
+def test_writes_and_deletes_reach_both_indexes(tmp_path: Path) -> None:
+    store = make(tmp_path, BagOfWordsEmbeddings())
+    store.add([chunk(1, "rockets hit the base"), chunk(2, "storm hits the coast")])
+    assert [p.chunk.id for p in store.search("rockets base", 1)] == ["c1"]
+    assert [p.chunk.id for p in store.keyword_search("storm", 5)] == ["c2"]
+    store.delete(["c1"])
+    assert store.missing(["c1", "c2"]) == {"c1"}
+    assert store.keyword_search("rockets", 5) == [] and store.count() == 1
+
+
+def test_a_chunk_missing_from_either_index_counts_as_missing(tmp_path: Path) -> None:
+    embeddings = BagOfWordsEmbeddings()
+    store = make(tmp_path, embeddings)
+    store.vectors.add([chunk(1, "only in the vectors, as after a crash between the two writes")])
+    assert store.missing(["c1"]) == {"c1"}
+    store.add([chunk(1, "only in the vectors, as after a crash between the two writes")])
+    assert store.missing(["c1"]) == set()
+    assert store.keywords.ids() == {"c1"}

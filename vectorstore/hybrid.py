@@ -1,0 +1,52 @@
+"""The project's store: Chroma vectors and the BM25 keyword index, written together."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ingest.records import Chunk
+from vectorstore.base import ChunkStore, IndexStats, Passage, Progress, SearchFilter
+from vectorstore.keyword import KeywordIndex
+
+
+class NewsStore:
+    """A `ChunkStore` that keeps a keyword index in step with the vector store.
+
+    Every write goes to the vectors first, then to the keywords; `missing` reports a chunk
+    absent from either, so a run cut short between the two is completed by the next one.
+    """
+
+    def __init__(self, vectors: ChunkStore, keywords: KeywordIndex) -> None:
+        self.vectors = vectors
+        self.keywords = keywords
+
+    def missing(self, ids: Sequence[str]) -> set[str]:
+        """Return the ids missing from the vectors or from the keyword index."""
+        return self.vectors.missing(ids) | self.keywords.missing(ids)
+
+    def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
+        """Embed and store the chunks, then index their words; return how many."""
+        written = self.vectors.add(chunks, progress)
+        self.keywords.add(chunks)
+        return written
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove the chunks from both indexes."""
+        self.vectors.delete(ids)
+        self.keywords.delete(ids)
+
+    def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
+        """Return up to ``k`` passages by embedding similarity."""
+        return self.vectors.search(query, k, where)
+
+    def keyword_search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
+        """Return up to ``k`` passages by BM25 score."""
+        return self.keywords.search(query, k, where)
+
+    def count(self) -> int:
+        """Return the number of stored chunks."""
+        return self.vectors.count()
+
+    def stats(self) -> IndexStats:
+        """Return what the index holds."""
+        return self.vectors.stats()
