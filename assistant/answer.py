@@ -30,8 +30,9 @@ class Citation:
     quote_start: int
     chunk_id: str
     verified: bool = True
-    """False when a sentence citing this passage is not supported by it (generated answers
-    only: an extractive answer quotes the passage itself, so its citations always hold)."""
+    """False when some sentence citing this passage is not supported by it (generated
+    answers only: an extractive answer quotes the passage itself, so its citations hold).
+    `SentenceCheck.doubtful` says which sentences."""
 
     @classmethod
     def from_passage(
@@ -87,6 +88,8 @@ class SentenceCheck:
     passages themselves (that they disagree, or lack the answer)."""
     missing: tuple[str, ...] = ()
     """Names and numbers of the sentence that no cited passage contains."""
+    doubtful: tuple[int, ...] = ()
+    """Citations of this sentence whose passage does not support it (a wrong source)."""
 
     @property
     def flagged(self) -> bool:
@@ -100,6 +103,7 @@ class SentenceCheck:
             "cites": list(self.cites),
             "status": self.status,
             "missing": list(self.missing),
+            "doubtful": list(self.doubtful),
         }
 
 

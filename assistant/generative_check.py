@@ -152,14 +152,17 @@ class CitationChecker:
                 joint = joint | facts[n - 1]
             missing = claim.missing(joint)
             supported = claim.coverage(joint) >= self.min_overlap and not missing
-            status: SentenceStatus = "supported" if supported else "unsupported"
-            checks.append(SentenceCheck(start, end, cites, status, missing))
+            doubtful = []
             for n in cites:
                 alone = claim.coverage(facts[n - 1])
                 rests = (alone >= self.min_overlap and not claim.missing(facts[n - 1])) or (
                     supported and len(cites) > 1 and alone >= self.min_overlap / 2
                 )
                 uses.setdefault(n, []).append((claim, rests, alone))
+                if not rests:
+                    doubtful.append(n)
+            status: SentenceStatus = "supported" if supported else "unsupported"
+            checks.append(SentenceCheck(start, end, cites, status, missing, tuple(doubtful)))
         citations = [_cite(n, cited[n - 1], uses.get(n, [])) for n in range(1, len(order) + 1)]
         return Checked(text, citations, checks)
 

@@ -27,6 +27,8 @@ class Reply:
     """Seconds to wait before answering at all (for timeouts)."""
     stall: float = 0.0
     """Seconds to wait after the first streamed piece (for a stream that stops mid-way)."""
+    pace: float = 0.0
+    """Seconds between streamed pieces (to watch an answer being written)."""
 
 
 class ScriptedLLMServer:
@@ -112,15 +114,15 @@ def _handler(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
                 ]
                 if not stream:
                     lines = [_ollama(model, reply.text, done=True)]
-                return self._send(200, "application/x-ndjson", [line + "\n" for line in lines], reply.stall)
+                return self._send(200, "application/x-ndjson", [line + "\n" for line in lines], reply)
             if not stream:
                 return self._send(200, "application/json", [json.dumps(_openai(model, reply.text))])
             events = [_openai_chunk(model, p, None) for p in _pieces(reply.text)]
             events.append(_openai_chunk(model, "", "stop"))
             payloads = [f"data: {json.dumps(e)}\n\n" for e in events] + ["data: [DONE]\n\n"]
-            return self._send(200, "text/event-stream", payloads, reply.stall)
+            return self._send(200, "text/event-stream", payloads, reply)
 
-        def _send(self, status: int, kind: str, parts: list[str], stall: float = 0.0) -> None:
+        def _send(self, status: int, kind: str, parts: list[str], reply: Reply | None = None) -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.end_headers()
@@ -128,7 +130,8 @@ def _handler(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
                 for i, part in enumerate(parts):
                     self.wfile.write(part.encode("utf-8"))
                     self.wfile.flush()
-                    if i == 0 and stall and server._stopping.wait(stall):
+                    wait = (reply.stall if i == 0 else reply.pace) if reply else 0.0
+                    if wait and server._stopping.wait(wait):
                         return
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test): nothing left to do

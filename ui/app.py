@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -59,24 +60,29 @@ def answer(bot: NewsAssistant, question: str, history: list[Answer]) -> dict[str
     """Show the answer live as it is written; return the chat message of the checked answer
     (which replaces the live text), or one saying what went wrong."""
     final: list[Answer] = []
-
-    def pieces() -> Any:
-        for event in bot.stream(question, history=history):
-            if isinstance(event, TextDelta):
-                yield render.markdown_text(event.text)
-            elif isinstance(event, Done):
-                final.append(event.answer)
-
     live = st.empty()
-    try:
-        with live.container(), st.spinner("Searching the articles…"):
+    with live.container():
+        # The spinner turns until the first words arrive (retrieval, or a model loading).
+        waiting = contextlib.ExitStack()
+        waiting.enter_context(st.spinner("Searching the articles…"))
+
+        def pieces() -> Any:
+            for event in bot.stream(question, history=history):
+                if isinstance(event, TextDelta):
+                    waiting.close()
+                    yield render.markdown_text(event.text)
+                elif isinstance(event, Done):
+                    final.append(event.answer)
+
+        try:
             st.write_stream(pieces())
-    except NewsQAError as exc:
-        return {"role": "assistant", "error": str(exc)}
-    except Exception as exc:  # no traceback in the chat: say what failed instead
-        return {"role": "assistant", "error": f"Something went wrong: {type(exc).__name__}: {exc}"}
-    finally:
-        live.empty()
+        except NewsQAError as exc:
+            return {"role": "assistant", "error": str(exc)}
+        except Exception as exc:  # no traceback in the chat: say what failed instead
+            return {"role": "assistant", "error": f"Something went wrong: {type(exc).__name__}: {exc}"}
+        finally:
+            waiting.close()
+            live.empty()
     return {"role": "assistant", "answer": final[-1]}
 
 

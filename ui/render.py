@@ -55,26 +55,29 @@ def answer_html(answer: Answer, turn: int) -> str:
     """Return the answer text, escaped, each ``[n]`` a link to source card ``n`` of this turn.
 
     Sentences that their cited passages don't support, or that cite none, are underlined
-    and marked "unverified"; so are the markers of citations that don't hold.
+    and marked "unverified"; so is each marker whose passage doesn't support its sentence.
     """
-    cited = {citation.n: citation for citation in answer.citations}
+    known = {citation.n for citation in answer.citations}
 
-    def link(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if n not in cited:
-            return match.group(0)
-        if cited[n].verified:
-            return f'<sup><a href="#src-{turn}-{n}">[{n}]</a></sup>'
-        return f'<sup><a class="nqa-doubt" href="#src-{turn}-{n}" title="unverified citation">[{n}]</a></sup>'
+    def linked(fragment: str, doubtful: tuple[int, ...] = ()) -> str:
+        def link(match: re.Match[str]) -> str:
+            n = int(match.group(1))
+            if n not in known:
+                return match.group(0)
+            if n not in doubtful:
+                return f'<sup><a href="#src-{turn}-{n}">[{n}]</a></sup>'
+            return (
+                f'<sup><a class="nqa-doubt" href="#src-{turn}-{n}" '
+                f'title="this source does not clearly support the sentence">[{n}]</a></sup>'
+            )
 
-    def linked(fragment: str) -> str:
         return _MARKER.sub(link, text(fragment))
 
     parts = []
     position = 0
     for check in answer.sentences:
         parts.append(linked(answer.text[position : check.start]))
-        parts.append(_sentence_html(linked(answer.text[check.start : check.end]), check))
+        parts.append(_sentence_html(linked(answer.text[check.start : check.end], check.doubtful), check))
         position = check.end
     parts.append(linked(answer.text[position:]))
     return f'<div class="nqa-answer">{"".join(parts)}</div>'
@@ -104,7 +107,7 @@ def source_card_html(citation: Citation, turn: int) -> str:
     flag = (
         ""
         if citation.verified
-        else ' <span class="nqa-flag">unverified: this passage does not clearly support what cites it</span>'
+        else ' <span class="nqa-flag">unverified: does not clearly support every sentence citing it</span>'
     )
     return (
         f'<div class="nqa-card{doubt}" id="src-{turn}-{citation.n}">'

@@ -47,7 +47,7 @@ def test_only_http_links_are_made_clickable() -> None:
 
 
 def test_flagged_sentences_and_unverified_citations_are_marked() -> None:
-    text = "It was <them> [1]. Russia did it [2]. The passages disagree."
+    text = "It was <them> [1]. Russia did it [2]. The passages disagree. The vote was late [2]."
     doubtful = replace(citation(n=2), verified=False)
     answer = Answer(
         question="q",
@@ -56,8 +56,9 @@ def test_flagged_sentences_and_unverified_citations_are_marked() -> None:
         citations=[citation(), doubtful],
         sentences=[
             SentenceCheck(0, 18, (1,), "supported"),
-            SentenceCheck(19, 37, (2,), "unsupported", ("Russia",)),
-            SentenceCheck(38, len(text), (), "note"),
+            SentenceCheck(19, 37, (2,), "unsupported", ("Russia",), (2,)),
+            SentenceCheck(38, 60, (), "note"),
+            SentenceCheck(61, len(text), (2,), "supported"),
         ],
     )
     html = answer_html(answer, turn=0)
@@ -67,9 +68,12 @@ def test_flagged_sentences_and_unverified_citations_are_marked() -> None:
     assert (
         '<span class="nqa-unverified" title="The passages this sentence cites don&#x27;t contain all of it: '
         'not found: Russia.">Russia did it <sup><a class="nqa-doubt" href="#src-0-2" '
-        'title="unverified citation">[2]</a></sup>.</span>'
+        'title="this source does not clearly support the sentence">[2]</a></sup>.</span>'
     ) in html
-    assert html.endswith(" The passages disagree.</div>")
+    # The same source, where it does support its sentence, is linked as usual.
+    assert html.endswith(
+        ' The passages disagree. The vote was late <sup><a href="#src-0-2">[2]</a></sup>.</div>'
+    )
     assert 'class="nqa-card nqa-doubt"' in source_card_html(doubtful, turn=0)
     assert "nqa-doubt" not in source_card_html(citation(), turn=0)
 
