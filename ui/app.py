@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from pydantic import ValidationError
 
 from assistant import Answer, NewsAssistant, NewsQAError, Settings
 from assistant.answer import Done, TextDelta
+from assistant.cli import describe_settings_error
 from ingest.pipeline import IndexReport
 from ui import render
 from ui.uploads import UploadError, save_upload
@@ -25,7 +27,11 @@ def load_assistant(store_dir: str) -> NewsAssistant:
 
 def main() -> None:
     """Draw the page: the index panel in the sidebar, the chat (or a welcome) in the middle."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # e.g. NEWSQA_LLM=gpt4: say which setting, not a traceback
+        st.error(f"Bad setting: {describe_settings_error(exc)}")
+        st.stop()
     bot = load_assistant(str(settings.store_dir))
     stats = bot.stats()
     st.html(render.CARD_STYLE)

@@ -145,3 +145,13 @@ def test_a_failing_backend_is_named_and_the_extractive_answer_shown(
     (warning,) = app.warning
     assert warning.value.startswith(f"The ollama backend at {url} is unreachable")
     assert "Kataib Hezbollah" in html_of(app)
+
+
+def test_a_bad_setting_is_named_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSQA_STORE_DIR", str(tmp_path / "store"))
+    monkeypatch.setenv("NEWSQA_LLM", "gpt4")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    (error,) = app.error
+    assert error.value.startswith("Bad setting: setting NEWSQA_LLM (llm): Input should be 'extractive'")
