@@ -24,6 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ask.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    ask.add_argument(
+        "--llm",
+        choices=["extractive", "ollama", "openai", "llamacpp"],
+        help="who writes the answer (default NEWSQA_LLM or extractive)",
+    )
+    ask.add_argument("--model", metavar="NAME", help="the language model's name (default NEWSQA_LLM_MODEL)")
     args = parser.parse_args(argv)
     return _ask(args)
 
@@ -31,8 +37,11 @@ def main(argv: list[str] | None = None) -> int:
 def _ask(args: argparse.Namespace) -> int:
     from assistant import NewsAssistant
 
-    bot = NewsAssistant(settings=settings_from(args, top_k=args.k))
+    bot = NewsAssistant(settings=settings_from(args, top_k=args.k, llm=args.llm, llm_model=args.model))
     answer = bot.ask(args.question, source=args.source, since=args.since, until=args.until)
+    if answer.note:
+        # The user still got an answer (the extractive one): a note, not an error.
+        print(f"note: {answer.note}", file=sys.stderr)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -48,10 +57,23 @@ def render(answer: Answer) -> str:
         lines.append("Sources:")
     for citation in answer.citations:
         meta = ", ".join(part for part in (citation.source, citation.published) if part)
-        lines.append(f"[{citation.n}] {citation.title}" + (f" ({meta})" if meta else ""))
+        flag = "" if citation.verified else "  [unverified: does not clearly support what cites it]"
+        lines.append(f"[{citation.n}] {citation.title}" + (f" ({meta})" if meta else "") + flag)
         if citation.url:
             lines.append(f"    {citation.url}")
         lines.append(f"    “{citation.quote}”")
+    for status, heading in (
+        ("unsupported", "Not supported by the passages cited"),
+        ("uncited", "No source cited"),
+    ):
+        flagged = [check for check in answer.sentences if check.status == status]
+        if flagged:
+            lines.extend(["", f"{heading}:"])
+        for check in flagged:
+            missing = f" (not in them: {', '.join(check.missing)})" if check.missing else ""
+            lines.append(f"  - “{answer.text[check.start : check.end]}”{missing}")
+    if answer.answerer != "extractive":
+        lines.extend(["", f"Answered by {answer.answerer}."])
     return "\n".join(lines)
 
 

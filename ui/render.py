@@ -11,9 +11,15 @@ import html
 import re
 from urllib.parse import urlparse
 
-from assistant.answer import Answer, Citation
+from assistant.answer import Answer, Citation, SentenceCheck
 
 _MARKER = re.compile(r"\[(\d+)\]")
+# Every ASCII punctuation mark: backslash-escaped, each shows as itself in Markdown.
+_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")
+_WHY = {
+    "unsupported": "The passages this sentence cites don't contain all of it",
+    "uncited": "This sentence cites no passage",
+}
 
 CARD_STYLE = """
 <style>
@@ -24,6 +30,10 @@ CARD_STYLE = """
 .nqa-card .nqa-meta { color: rgba(128,128,128,1); font-size: .85rem; }
 .nqa-card .nqa-passage { white-space: pre-wrap; font-size: .9rem; margin-top: .4rem; }
 .nqa-card mark { background: #ffe58a; color: inherit; padding: 0 .1rem; }
+.nqa-unverified { text-decoration: underline dotted #d9822b; text-underline-offset: .2rem; }
+.nqa-flag { color: #d9822b; font-size: .75rem; font-weight: 600; margin-left: .15rem; }
+.nqa-answer sup a.nqa-doubt { color: #d9822b; }
+.nqa-card.nqa-doubt { border-color: #d9822b; }
 </style>
 """
 
@@ -33,17 +43,54 @@ def text(value: str | None) -> str:
     return html.escape(value or "").replace("$", "&#36;")
 
 
+def markdown_text(value: str) -> str:
+    """Return text that Markdown (``st.write_stream``) shows literally: no links, images or LaTeX.
+
+    Each character is escaped on its own, so pieces of a stream can be escaped one by one.
+    """
+    return _MARKDOWN.sub(r"\\\1", value)
+
+
 def answer_html(answer: Answer, turn: int) -> str:
-    """Return the answer text, escaped, each ``[n]`` a link to source card ``n`` of this turn."""
+    """Return the answer text, escaped, each ``[n]`` a link to source card ``n`` of this turn.
+
+    Sentences that their cited passages don't support, or that cite none, are underlined
+    and marked "unverified"; so is each marker whose passage doesn't support its sentence.
+    """
     known = {citation.n for citation in answer.citations}
 
-    def link(match: re.Match[str]) -> str:
-        n = int(match.group(1))
-        if n not in known:
-            return match.group(0)
-        return f'<sup><a href="#src-{turn}-{n}">[{n}]</a></sup>'
+    def linked(fragment: str, doubtful: tuple[int, ...] = ()) -> str:
+        def link(match: re.Match[str]) -> str:
+            n = int(match.group(1))
+            if n not in known:
+                return match.group(0)
+            if n not in doubtful:
+                return f'<sup><a href="#src-{turn}-{n}">[{n}]</a></sup>'
+            return (
+                f'<sup><a class="nqa-doubt" href="#src-{turn}-{n}" '
+                f'title="this source does not clearly support the sentence">[{n}]</a></sup>'
+            )
 
-    return f'<div class="nqa-answer">{_MARKER.sub(link, text(answer.text))}</div>'
+        return _MARKER.sub(link, text(fragment))
+
+    parts = []
+    position = 0
+    for check in answer.sentences:
+        parts.append(linked(answer.text[position : check.start]))
+        parts.append(_sentence_html(linked(answer.text[check.start : check.end], check.doubtful), check))
+        position = check.end
+    parts.append(linked(answer.text[position:]))
+    return f'<div class="nqa-answer">{"".join(parts)}</div>'
+
+
+def _sentence_html(body: str, check: SentenceCheck) -> str:
+    if not check.flagged:
+        return body
+    why = _WHY[check.status] + (f": not found: {', '.join(check.missing)}" if check.missing else "") + "."
+    return (
+        f'<span class="nqa-unverified" title="{text(why)}">{body}</span>'
+        f'<span class="nqa-flag" title="{text(why)}">unverified</span>'
+    )
 
 
 def source_card_html(citation: Citation, turn: int) -> str:
@@ -56,9 +103,15 @@ def source_card_html(citation: Citation, turn: int) -> str:
     end = start + len(citation.quote)
     passage = citation.passage
     body = f"{text(passage[:start])}<mark>{text(passage[start:end])}</mark>{text(passage[end:])}"
+    doubt = "" if citation.verified else " nqa-doubt"
+    flag = (
+        ""
+        if citation.verified
+        else ' <span class="nqa-flag">unverified: does not clearly support every sentence citing it</span>'
+    )
     return (
-        f'<div class="nqa-card" id="src-{turn}-{citation.n}">'
-        f"<div><strong>[{citation.n}]</strong> {heading}</div>"
+        f'<div class="nqa-card{doubt}" id="src-{turn}-{citation.n}">'
+        f"<div><strong>[{citation.n}]</strong> {heading}{flag}</div>"
         f'<div class="nqa-meta">{meta or "outlet and date unknown"}</div>'
         f'<div class="nqa-passage">{body}</div></div>'
     )

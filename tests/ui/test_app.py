@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO, real_assistant
+from tests.llm_server import ScriptedLLMServer, free_port_url
 
 APP = str(REPO / "ui" / "app.py")
 
@@ -71,3 +72,86 @@ def test_article_markup_is_shown_as_text_never_run(tmp_path: Path, monkeypatch: 
     assert "&lt;img src=x onerror=alert(2)&gt;" in page and "<img" not in page
     assert "&lt;b&gt;Evil&lt;/b&gt; Times" in page
     assert "**bold** [link](javascript:alert(3)) &#36;x&#36;" in page
+
+
+def taji_store(tmp_path: Path) -> Path:
+    """A store of one short article (so it is passage [1]), indexed with the real model."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "taji.txt").write_text(
+        " date 2020-03 Fast News\n\nRockets hit Camp Taji. Officials blamed Kataib Hezbollah for the attack. "
+        "Trump blamed a rebel group backed by Iran.",
+        encoding="utf-8",
+    )
+    store = tmp_path / "store"
+    assert real_assistant(store).index([folder]).ok
+    return store
+
+
+@pytest.mark.model
+def test_a_generated_answer_streams_and_marks_what_is_unverified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = taji_store(tmp_path)
+    with ScriptedLLMServer() as server:
+        monkeypatch.setenv("NEWSQA_LLM", "openai")
+        monkeypatch.setenv("NEWSQA_LLM_MODEL", "m")
+        monkeypatch.setenv("NEWSQA_LLM_BASE_URL", server.openai_url)
+        monkeypatch.setenv("NEWSQA_LLM_API_KEY", "sk-ui-secret")
+        app = open_app(store, monkeypatch)
+        assert f"Answers: openai m at {server.openai_url} (language model)" in html_of(app)
+        server.script(
+            "Officials blamed Kataib Hezbollah for the attack [1]. The Pentagon blamed *Russia* [1]."
+        )
+        app.chat_input[0].set_value("Who was blamed for the attack?").run()
+        assert not app.exception, app.exception
+        page = html_of(app)
+        assert "Officials blamed Kataib Hezbollah for the attack" in page
+        assert (
+            '<span class="nqa-unverified" title="The passages this sentence cites don&#x27;t contain all'
+            in page
+        )
+        assert "The Pentagon blamed *Russia*" in page  # the model's markdown shows as text
+        assert 'class="nqa-card nqa-doubt" id="src-1-1"' in page and "<mark>" in page
+        assert any("not backed by the passages they cite" in c.value for c in app.caption)
+        assert server.requests[0]["body"]["stream"] is True
+
+        # A follow-up: the model rewrites it, then answers the standalone question.
+        server.script(
+            "Who did Trump blame for the attack on Camp Taji?",
+            "Trump blamed a rebel group backed by Iran [1].",
+        )
+        app.chat_input[0].set_value("And who did Trump blame?").run()
+        assert not app.exception, app.exception
+        assert "Latest question: And who did Trump blame?" in server.prompts()[1]
+        page = html_of(app)
+        assert "Searched for: Who did Trump blame for the attack on Camp Taji?" in page
+        assert "Trump blamed a rebel group backed by Iran" in page
+        assert len(app.chat_message) == 4
+        assert "sk-ui-secret" not in page + "".join(str(e.value) for e in app.warning)
+
+
+@pytest.mark.model
+def test_a_failing_backend_is_named_and_the_extractive_answer_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = taji_store(tmp_path)
+    url = free_port_url()
+    monkeypatch.setenv("NEWSQA_LLM", "ollama")
+    monkeypatch.setenv("NEWSQA_LLM_BASE_URL", url)
+    app = open_app(store, monkeypatch)
+    app.chat_input[0].set_value("Who was blamed for the attack?").run()
+    assert not app.exception, app.exception
+    (warning,) = app.warning
+    assert warning.value.startswith(f"The ollama backend at {url} is unreachable")
+    assert "Kataib Hezbollah" in html_of(app)
+
+
+def test_a_bad_setting_is_named_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSQA_STORE_DIR", str(tmp_path / "store"))
+    monkeypatch.setenv("NEWSQA_LLM", "gpt4")
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    (error,) = app.error
+    assert error.value.startswith("Bad setting: setting NEWSQA_LLM (llm): Input should be 'extractive'")

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from assistant.answer import Answer, Citation
-from ui.render import answer_html, safe_url, source_card_html
+from dataclasses import replace
+
+from assistant.answer import Answer, Citation, SentenceCheck
+from ui.render import answer_html, markdown_text, safe_url, source_card_html
 
 
 def citation(n: int = 1, url: str | None = "https://news.test/a") -> Citation:
@@ -42,3 +44,42 @@ def test_only_http_links_are_made_clickable() -> None:
     assert safe_url("data:text/html,hi") is None
     assert safe_url("https://ok.test/x") == "https://ok.test/x"
     assert "href" not in source_card_html(citation(url="javascript:alert(1)"), turn=0)
+
+
+def test_flagged_sentences_and_unverified_citations_are_marked() -> None:
+    text = "It was <them> [1]. Russia did it [2]. The passages disagree. The vote was late [2]."
+    doubtful = replace(citation(n=2), verified=False)
+    answer = Answer(
+        question="q",
+        text=text,
+        abstained=False,
+        citations=[citation(), doubtful],
+        sentences=[
+            SentenceCheck(0, 18, (1,), "supported"),
+            SentenceCheck(19, 37, (2,), "unsupported", ("Russia",), (2,)),
+            SentenceCheck(38, 60, (), "note"),
+            SentenceCheck(61, len(text), (2,), "supported"),
+        ],
+    )
+    html = answer_html(answer, turn=0)
+    assert html.startswith(
+        '<div class="nqa-answer">It was &lt;them&gt; <sup><a href="#src-0-1">[1]</a></sup>. '
+    )
+    assert (
+        '<span class="nqa-unverified" title="The passages this sentence cites don&#x27;t contain all of it: '
+        'not found: Russia.">Russia did it <sup><a class="nqa-doubt" href="#src-0-2" '
+        'title="this source does not clearly support the sentence">[2]</a></sup>.</span>'
+    ) in html
+    # The same source, where it does support its sentence, is linked as usual.
+    assert html.endswith(
+        ' The passages disagree. The vote was late <sup><a href="#src-0-2">[2]</a></sup>.</div>'
+    )
+    assert 'class="nqa-card nqa-doubt"' in source_card_html(doubtful, turn=0)
+    assert "nqa-doubt" not in source_card_html(citation(), turn=0)
+
+
+def test_streamed_text_is_escaped_for_markdown_piece_by_piece() -> None:
+    pieces = ["![x](http://evil.test/", "p.png) **bold** $x$ :red[hi] <b>"]
+    escaped = "".join(markdown_text(p) for p in pieces)
+    assert escaped == markdown_text("".join(pieces))
+    assert escaped == r"\!\[x\]\(http\:\/\/evil\.test\/p\.png\) \*\*bold\*\* \$x\$ \:red\[hi\] \<b\>"
