@@ -11,6 +11,7 @@ versions are in, so that questions asked meanwhile always find an article.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from collections import defaultdict
@@ -194,7 +195,10 @@ class _Run:
                     read = False  # an I/O error may pass: keep what was indexed from it
                 self._problem(item)
             else:
-                self._consider(scope, item.id, fingerprint(item, self.config), item.path, _loaded(item))
+                # Stored under the file's name alone: a record's line number is for messages,
+                # and must not make every later record look changed when a line is removed.
+                stored = item if item.path == scope else dataclasses.replace(item, path=scope)
+                self._consider(scope, item.id, fingerprint(stored, self.config), item.path, _loaded(stored))
         if read:
             self.read_scopes.add(scope)
 
@@ -249,7 +253,7 @@ class _Run:
         else:
             self.report.added += 1
             self.written_per_scope[scope] += 1
-        self.report.added_articles.append((article.path, article.title))
+        self.report.added_articles.append((path, article.title))
         self._queue(article, group)
 
     def _queue(self, article: Article, group: Group) -> None:
