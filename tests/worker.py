@@ -2,7 +2,8 @@
 
 ``python -m tests.worker index STORE [--sync] SOURCE...`` prints the report as JSON;
 ``ask STORE QUESTION N`` asks N times and prints one JSON answer per line;
-``state STORE`` prints the ids in Chroma, the keyword index, the records and the journal.
+``state STORE`` prints the ids in Chroma, the keyword index, the records and the journal;
+``cli ARG...`` runs ``python -m ingest ARG...`` itself, as a user would, with the fake embedder.
 Settings come from the environment (``NEWSQA_*``) as for the real commands.
 """
 
@@ -46,7 +47,25 @@ def state(bot: NewsAssistant) -> dict[str, Any]:
     }
 
 
+def run_ingest_cli(args: list[str]) -> None:
+    """Run the real ``python -m ingest`` command line, with the fake embedder and tokenizer."""
+    import assistant
+    from assistant.cli import run
+    from ingest.__main__ import main
+
+    class FakeAssistant(NewsAssistant):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("embeddings", BagOfWordsEmbeddings())
+            kwargs.setdefault("token_spans", simple_token_spans)
+            super().__init__(chunk_tokens=60, chunk_overlap_tokens=12, **kwargs)
+
+    assistant.NewsAssistant = FakeAssistant  # type: ignore[misc]
+    run(lambda: main(args))
+
+
 def main(argv: list[str]) -> int:
+    if argv[0] == "cli":
+        run_ingest_cli(argv[1:])
     command, store, *rest = argv
     bot = fake_assistant(store)
     if command == "index":
