@@ -10,7 +10,9 @@ from tests.worker import fake_assistant, state
 
 def fillers(folder: Path, round_: int) -> None:
     for n in range(30):
-        sentences = " ".join(f"Filler {n} round {round_} line {s} about markets and weather." for s in range(8))
+        sentences = " ".join(
+            f"Filler {n} round {round_} line {s} about markets and weather." for s in range(8)
+        )
         (folder / f"filler{n}.txt").write_text(f" date 2023-0{1 + n % 9} Wire\n\n{sentences}", "utf-8")
 
 

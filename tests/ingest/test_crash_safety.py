@@ -27,8 +27,12 @@ def write_version(folder: Path, version: int) -> Path:
         if version == 2 and n == 3:
             continue
         edit = " It was updated later." if version == 2 and n in (1, 5) else ""
-        body = " ".join(f"Report {n} sentence {s} about the harbour, the council and the storm." for s in range(12))
-        (folder / f"story{n}.txt").write_text(f" date 2021-0{1 + n % 9} Outlet {n % 3}\n\n{body}{edit}", "utf-8")
+        body = " ".join(
+            f"Report {n} sentence {s} about the harbour, the council and the storm." for s in range(12)
+        )
+        (folder / f"story{n}.txt").write_text(
+            f" date 2021-0{1 + n % 9} Outlet {n % 3}\n\n{body}{edit}", "utf-8"
+        )
     if version == 2:
         (folder / "late.md").write_text("# Late news\n\nThe late edition reported a flood downtown.", "utf-8")
     records = [
@@ -87,7 +91,9 @@ def test_killed_during_a_first_build_then_run_again_equals_a_clean_build(tmp_pat
 
 
 @pytest.mark.parametrize("point", UPDATE_POINTS)
-def test_killed_while_applying_changes_then_run_again_equals_a_clean_build(tmp_path: Path, point: str) -> None:
+def test_killed_while_applying_changes_then_run_again_equals_a_clean_build(
+    tmp_path: Path, point: str
+) -> None:
     folder = write_version(tmp_path / "in", 1)
     store = tmp_path / "store"
     assert ingest(store, folder).returncode == 0

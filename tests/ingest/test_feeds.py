@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from assistant import NewsAssistant
 from tests.fakes import BagOfWordsEmbeddings
 from tests.worker import fake_assistant, state
 
@@ -61,7 +60,8 @@ def page(title: str, text: str) -> str:
     return (
         f"<html><head><title>{title}</title><script>var leak = 'TRACKER';</script>"
         f"<style>p {{ color: red }}</style></head><body><nav>Menu Login</nav><article><h1>{title}</h1>"
-        f"<p>{text}</p><p>More reporting followed as officials gave further details.</p></article></body></html>"
+        f"<p>{text}</p><p>More reporting followed as officials gave further details.</p>"
+        "</article></body></html>"
     )
 
 
@@ -71,7 +71,8 @@ def rss(site: Site, items: list[tuple[str, str, str]]) -> str:
         f"<pubDate>{date}</pubDate><description>Summary of {title}.</description></item>"
         for slug, title, date in items
     )
-    return f"<?xml version='1.0'?><rss version='2.0'><channel><title>Harbour Gazette</title>{entries}</channel></rss>"
+    channel = f"<channel><title>Harbour Gazette</title>{entries}</channel>"
+    return f"<?xml version='1.0'?><rss version='2.0'>{channel}</rss>"
 
 
 ITEMS = [
@@ -113,7 +114,11 @@ def test_reading_a_feed_again_adds_only_new_or_changed_items(site: Site, tmp_pat
     assert isinstance(embeddings, BagOfWordsEmbeddings) and embeddings.embedded == []
 
     site.put("/vote", page("Council vote", "The council voted to fund the new sea wall."))
-    changed = [("bridge", "Bridge reopens to traffic", ITEMS[0][2]), ITEMS[1], ("vote", "Council vote", ITEMS[1][2])]
+    changed = [
+        ("bridge", "Bridge reopens to traffic", ITEMS[0][2]),
+        ITEMS[1],
+        ("vote", "Council vote", ITEMS[1][2]),
+    ]
     site.put("/feed.xml", rss(site, changed), "application/rss+xml")
     report = bot.index([url])
     assert (report.added, report.updated, report.unchanged) == (1, 1, 1)

@@ -24,11 +24,26 @@ LONG = [f"Sentence number {n} tells of rockets, storms and votes in town {n}." f
 
 
 def corpus(folder: Path) -> Path:
-    write(folder / "taji.txt", story("Fast News", "2020-03", "Rockets hit Camp Taji.", "Kataib Hezbollah was blamed."))
+    write(
+        folder / "taji.txt",
+        story("Fast News", "2020-03", "Rockets hit Camp Taji.", "Kataib Hezbollah was blamed."),
+    )
     write(folder / "storm.txt", story("Wire", "2021-06-02", "A storm hit the coast.", *LONG))
     records = [
-        {"id": "w1", "title": "Vote", "source": "Herald", "published": "2023-11-02", "body": "Votes were counted."},
-        {"id": "w2", "title": "Fire", "source": "Herald", "published": "2023-11-03", "body": "A fire broke out."},
+        {
+            "id": "w1",
+            "title": "Vote",
+            "source": "Herald",
+            "published": "2023-11-02",
+            "body": "Votes were counted.",
+        },
+        {
+            "id": "w2",
+            "title": "Fire",
+            "source": "Herald",
+            "published": "2023-11-03",
+            "body": "A fire broke out.",
+        },
     ]
     write(folder / "feed.jsonl", "".join(json.dumps(r) + "\n" for r in records))
     return folder
@@ -69,7 +84,10 @@ def test_a_changed_article_replaces_its_old_chunks(tmp_path: Path) -> None:
     folder = corpus(tmp_path / "in")
     bot.index([folder])
     old = set(state(bot)["chroma"])
-    write(folder / "taji.txt", story("Fast News", "2020-03", "Rockets hit Camp Taji.", "Iran-backed militias were blamed."))
+    write(
+        folder / "taji.txt",
+        story("Fast News", "2020-03", "Rockets hit Camp Taji.", "Iran-backed militias were blamed."),
+    )
     report = bot.index([folder])
     assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 0, 3)
     now = assert_consistent(bot)
@@ -84,8 +102,20 @@ def test_a_metadata_only_change_rewrites_the_chunks_that_kept_their_ids(tmp_path
     folder = corpus(tmp_path / "in")
     bot.index([folder])
     records = [
-        {"id": "w1", "title": "Vote", "source": "Herald", "published": "2023-12-24", "body": "Votes were counted."},
-        {"id": "w2", "title": "Fire", "source": "Herald", "published": "2023-11-03", "body": "A fire broke out."},
+        {
+            "id": "w1",
+            "title": "Vote",
+            "source": "Herald",
+            "published": "2023-12-24",
+            "body": "Votes were counted.",
+        },
+        {
+            "id": "w2",
+            "title": "Fire",
+            "source": "Herald",
+            "published": "2023-11-03",
+            "body": "A fire broke out.",
+        },
     ]
     write(folder / "feed.jsonl", "".join(json.dumps(r) + "\n" for r in records))
     report = bot.index([folder])
@@ -96,12 +126,26 @@ def test_a_metadata_only_change_rewrites_the_chunks_that_kept_their_ids(tmp_path
     assert [p.chunk.published for p in bot.retrieve("votes counted", since="2023-12")] == ["2023-12-24"]
 
 
-def test_articles_gone_from_a_file_go_and_sync_removes_gone_files_only_under_given_paths(tmp_path: Path) -> None:
+def test_articles_gone_from_a_file_go_and_sync_removes_gone_files_only_under_given_paths(
+    tmp_path: Path,
+) -> None:
     bot = fake_assistant(tmp_path / "store")
     folder = corpus(tmp_path / "in")
     other = write(tmp_path / "elsewhere" / "note.txt", story("Post", "2022-01", "An unrelated note."))
     bot.index([folder, other])
-    write(folder / "feed.jsonl", json.dumps({"id": "w2", "title": "Fire", "source": "Herald", "published": "2023-11-03", "body": "A fire broke out."}) + "\n")
+    write(
+        folder / "feed.jsonl",
+        json.dumps(
+            {
+                "id": "w2",
+                "title": "Fire",
+                "source": "Herald",
+                "published": "2023-11-03",
+                "body": "A fire broke out.",
+            }
+        )
+        + "\n",
+    )
     (folder / "storm.txt").unlink()
 
     plain = bot.index([folder])
@@ -163,7 +207,9 @@ def test_a_write_cut_short_is_undone_and_redone_by_the_next_run(tmp_path: Path) 
     from ingest.ledger import Group
 
     orphan = bot.chunker.chunk(next(iter([_article("orphan", "Written, never recorded.")])))
-    StoreAdapter(bot.store, bot.ledger).add_documents([to_document(c, Group("x", "orphan", "f").key) for c in orphan])
+    StoreAdapter(bot.store, bot.ledger).add_documents(
+        [to_document(c, Group("x", "orphan", "f").key) for c in orphan]
+    )
     assert bot.store.missing([c.id for c in orphan]) == set()
     bot.index([folder])
     fresh = fake_assistant(tmp_path / "fresh")

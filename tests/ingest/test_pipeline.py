@@ -78,7 +78,9 @@ def test_progress_is_reported_per_stage(fake_bot: NewsAssistant, tmp_path: Path)
     assert seen[-1] == ("embedding", 3, 3)
 
 
-def test_every_kind_of_bad_input_is_reported_and_the_rest_indexed(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+def test_every_kind_of_bad_input_is_reported_and_the_rest_indexed(
+    fake_bot: NewsAssistant, tmp_path: Path
+) -> None:
     folder = tmp_path / "in"
     write(folder / "good.txt", " date 2022-01-05 Wire\n\nA good story about a storm.")
     write(folder / "empty.txt", "")
@@ -86,8 +88,11 @@ def test_every_kind_of_bad_input_is_reported_and_the_rest_indexed(fake_bot: News
     (folder / "cp1252.txt").write_bytes(b" date 2022-02 Post\n\nCaf\xe9 owners \x93won\x94 the case.")
     write(folder / "lines.jsonl", '{"title": "Kept", "body": "A kept line."}\n{oops\n')
     write(folder / "garbled.txt", " date 2020-13-45 Fast News\n\nA story with a garbled date.")
-    write(folder / "page.html", "<html><script>evil()</script><body><article><p>"
-          "A page about the harbour reopening after repairs, with more words to count.</p></article></body></html>")  # fmt: skip
+    page = "A page about the harbour reopening after repairs, with more words to count."
+    write(
+        folder / "page.html",
+        f"<html><script>evil()</script><body><article><p>{page}</p></article></body></html>",
+    )
     write(folder / "copy.txt", " date 2022-01-05 Wire\n\nA good story about a storm.")
     (folder / "dir.txt").mkdir()
     os.mkfifo(folder / "fifo.txt")
@@ -124,7 +129,9 @@ def test_writes_come_in_bounded_batches_while_reading_goes_on(tmp_path: Path) ->
         return real_add(chunks, progress)
 
     bot.store.add = spy  # type: ignore[method-assign]
-    records = [{"id": f"r{n}", "title": f"T{n}", "body": f"Story {n} is about the harbour. " * 3} for n in range(120)]
+    records = [
+        {"id": f"r{n}", "title": f"T{n}", "body": f"Story {n} is about the harbour. " * 3} for n in range(120)
+    ]
     write(tmp_path / "many.jsonl", "".join(json.dumps(r) + "\n" for r in records))
     report = bot.index([tmp_path / "many.jsonl"])
     assert report.added == 120 and sum(sizes) == report.chunks == bot.store.count()

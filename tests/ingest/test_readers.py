@@ -139,7 +139,11 @@ def test_html_gives_article_text_without_scripts_styles_or_navigation(tmp_path: 
     (article,) = read_file(write(tmp_path / "page.htm", page)).articles
     assert "Officials blamed Kataib Hezbollah" in article.body
     assert all(junk not in article.body for junk in ("SECRET", "alert", "color:red", "Login"))
-    assert (article.title, article.source, article.published) == ("Rockets hit base", "Wire News", "2024-02-03")
+    assert (article.title, article.source, article.published) == (
+        "Rockets hit base",
+        "Wire News",
+        "2024-02-03",
+    )
 
 
 def test_html_without_article_text_is_reported(tmp_path: Path) -> None:

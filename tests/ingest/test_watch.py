@@ -58,7 +58,9 @@ def test_watch_indexes_new_changed_and_removed_files_until_ctrl_c(tmp_path: Path
         assert (report["added"], report["unchanged"]) == (1, 1)
         assert waited < 10, f"a new file took {waited:.1f} s to be indexed"
 
-        (folder / "first.txt").write_text(story("The first story was corrected: the harbour reopened."), "utf-8")
+        (folder / "first.txt").write_text(
+            story("The first story was corrected: the harbour reopened."), "utf-8"
+        )
         report, _ = watch.next_report(within=20)
         assert (report["updated"], report["unchanged"]) == (1, 1)
 
@@ -81,4 +83,6 @@ def test_watch_indexes_new_changed_and_removed_files_until_ctrl_c(tmp_path: Path
     assert "Stopped watching." in stderr and "Traceback" not in stderr
     now = state(fake_assistant(store))
     assert now["chroma"] == now["keywords"] == now["records"] and now["journal"] == []
-    assert {m["text"] for m in now["metadata"].values()} == {"The first story was corrected: the harbour reopened."}
+    assert {m["text"] for m in now["metadata"].values()} == {
+        "The first story was corrected: the harbour reopened."
+    }

@@ -78,7 +78,9 @@ def articles(folder: Path, outlet: str, count: int) -> Path:
     return folder
 
 
-def test_two_processes_ingest_and_a_third_asks_through_one_server(server: dict[str, str], tmp_path: Path) -> None:
+def test_two_processes_ingest_and_a_third_asks_through_one_server(
+    server: dict[str, str], tmp_path: Path
+) -> None:
     store = tmp_path / "shared-store"  # the keyword index and records: shared by all processes
     taji = tmp_path / "taji"
     taji.mkdir()
@@ -126,7 +128,9 @@ def test_the_real_commands_ingest_and_ask_through_the_server(
     assert json.loads(ingest.stdout)["added"] == 1
     more = tmp_path / "more"
     shutil.copytree(sample_articles, more)
-    (more / "extra.txt").write_text(" date 2024-01 Wire\n\nThe harbour bridge reopened after repairs.", "utf-8")
+    (more / "extra.txt").write_text(
+        " date 2024-01 Wire\n\nThe harbour bridge reopened after repairs.", "utf-8"
+    )
     question = "Who was blamed for the Camp Taji attack?"
     both = [
         subprocess.Popen([sys.executable, "-m", "ingest", str(more), "--store", store, "--json"],
@@ -136,7 +140,9 @@ def test_the_real_commands_ingest_and_ask_through_the_server(
     ]  # fmt: skip
     (indexed, _), (asked, _) = (p.communicate(timeout=300) for p in both)
     assert [p.returncode for p in both] == [0, 0]
-    assert json.loads(indexed)["added"] == 1 and json.loads(indexed)["warnings"][0]["reason"].startswith("the same")
+    assert json.loads(indexed)["added"] == 1 and json.loads(indexed)["warnings"][0]["reason"].startswith(
+        "the same"
+    )
     assert "Kataib Hezbollah" in json.loads(asked)["answer"]
 
 
