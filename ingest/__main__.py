@@ -74,10 +74,17 @@ def _index(bot: NewsAssistant, sources: list[str], sync: bool) -> IndexReport:
 def _watch(bot: NewsAssistant, sources: list[str], sync: bool, as_json: bool) -> int:
     from ingest.watch import Watcher
 
+    passes = 0
+
+    def show(report: IndexReport) -> None:
+        nonlocal passes
+        passes += 1  # the first pass is always shown; later ones only when they did something
+        _print(report, bot, as_json, quiet_when_idle=passes > 1)
+
     watcher = Watcher(
         sources,
         lambda some: _index(bot, some, sync),
-        lambda report: _print(report, bot, as_json, quiet_when_idle=True),
+        show,
         feed_interval=bot.settings.watch_feed_minutes * 60,
         ignore=[bot.settings.store_dir],
     )
@@ -89,15 +96,16 @@ def _watch(bot: NewsAssistant, sources: list[str], sync: bool, as_json: bool) ->
     return 0
 
 
-def _print(report: IndexReport, bot: NewsAssistant, as_json: bool, quiet_when_idle: bool = False) -> None:
+def _print(
+    report: IndexReport, bot: NewsAssistant, as_json: bool, quiet_when_idle: bool | None = None
+) -> None:
+    """Print the report; in watch mode (``quiet_when_idle`` not None) JSON goes on one line."""
     idle = not (report.added or report.updated or report.removed or report.failed or report.warnings)
-    if quiet_when_idle and idle and report.unchanged:
+    if quiet_when_idle and idle:
         return
     if as_json:
-        print(
-            json.dumps(report.to_dict(), ensure_ascii=False, indent=None if quiet_when_idle else 2),
-            flush=True,
-        )
+        indent = 2 if quiet_when_idle is None else None
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=indent), flush=True)
     else:
         print(describe(report, _where(bot)), flush=True)
 
