@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 
 from assistant import NewsAssistant
+from ingest.adapter import StoreAdapter, to_document
+from ingest.ledger import Group
+from ingest.records import Article
 from tests.fakes import BagOfWordsEmbeddings
 from tests.worker import fake_assistant, state
 
@@ -203,21 +206,15 @@ def test_a_write_cut_short_is_undone_and_redone_by_the_next_run(tmp_path: Path) 
     """In-process version of the crash tests: chunks stored but never recorded are not left behind."""
     bot = fake_assistant(tmp_path / "store")
     folder = corpus(tmp_path / "in")
-    from ingest.adapter import StoreAdapter, to_document
-    from ingest.ledger import Group
-
-    orphan = bot.chunker.chunk(next(iter([_article("orphan", "Written, never recorded.")])))
+    orphan = bot.chunker.chunk(
+        Article(id="orphan", title="Orphan", body="Written, never recorded.", path="x")
+    )
+    # As a run killed between storing a batch and recording it leaves things:
     StoreAdapter(bot.store, bot.ledger).add_documents(
         [to_document(c, Group("x", "orphan", "f").key) for c in orphan]
     )
-    assert bot.store.missing([c.id for c in orphan]) == set()
+    assert bot.store.missing([c.id for c in orphan]) == set() and bot.ledger.keys() == set()
     bot.index([folder])
     fresh = fake_assistant(tmp_path / "fresh")
     fresh.index([folder])
     assert assert_consistent(bot) == assert_consistent(fresh)
-
-
-def _article(article_id: str, body: str):  # type: ignore[no-untyped-def]
-    from ingest.records import Article
-
-    return Article(id=article_id, title=body, body=body, path="x")
