@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import cached_property
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from assistant.followup import FollowUpRewriter
     from assistant.retrieval import Retriever
     from ingest.chunking import Chunker, TokenSpans
+    from ingest.ledger import Ledger
     from vectorstore.base import ChunkStore
 
 DateLike = str | date | None
@@ -114,11 +115,41 @@ class NewsAssistant:
         """Who writes the answers, e.g. ``extractive`` or ``ollama llama3.2 at http://…``."""
         return self.answerer.label if isinstance(self.answerer, StreamingAnswerer) else "extractive"
 
-    def index(self, paths: Iterable[str | Path], on_progress: OnProgress | None = None) -> IndexReport:
-        """Index the articles in these files and folders; see `IndexReport` for the outcome."""
+    @cached_property
+    def ledger(self) -> Ledger:
+        """The record manager of what is indexed, beside the store."""
+        return factory.make_ledger(self.settings)
+
+    def index(
+        self,
+        paths: Iterable[str | Path] | str | Path,
+        sync: bool = False,
+        on_progress: OnProgress | None = None,
+        *,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> IndexReport:
+        """Bring the index up to date with these files, folders and feed URLs.
+
+        New and changed articles are written, unchanged ones skipped without embedding, and
+        old versions replaced; with ``sync``, articles whose files are gone from the given
+        folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told when
+        another indexing run holds the store.
+        """
         if isinstance(paths, str | Path):
             paths = [paths]
-        return index_paths(paths, self.store, self.chunker, on_progress)
+        settings = self.settings
+        return index_paths(
+            paths,
+            self.store,
+            lambda: self.chunker,
+            on_progress,
+            ledger=self.ledger,
+            sync=sync,
+            config=f"{settings.embedding_model}/{settings.chunk_tokens}/{settings.chunk_overlap_tokens}",
+            batch_chunks=settings.index_batch_chunks,
+            feed_timeout=settings.feed_timeout,
+            on_wait=on_wait,
+        )
 
     def stats(self) -> IndexStats:
         """Return what the index holds: articles, chunks, outlets and dates covered."""

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from assistant.answer import Answerer
     from assistant.followup import FollowUpRewriter
     from assistant.llm import LanguageModel
+    from ingest.ledger import Ledger
 
 
 def make_embeddings(settings: Settings) -> Embeddings:
@@ -42,12 +43,27 @@ KEYWORD_INDEX_FILE = "keywords.sqlite3"
 
 
 def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
-    """Return the embedded, persistent Chroma store in ``settings.store_dir``, with its keyword index."""
-    from vectorstore.chroma import ChromaStore, persistent_client
+    """Return the Chroma store, with its keyword index in ``settings.store_dir``.
 
-    vectors = ChromaStore(persistent_client(settings.store_dir), embeddings, settings.collection)
+    Chroma is the embedded, persistent store in ``store_dir``, or the server at
+    ``chroma_host``/``chroma_port`` when a host is set.
+    """
+    from vectorstore.chroma import ChromaStore, http_client, persistent_client
+
+    if settings.chroma_host:
+        client = http_client(settings.chroma_host, settings.chroma_port)
+    else:
+        client = persistent_client(settings.store_dir)
+    vectors = ChromaStore(client, embeddings, settings.collection)
     keywords = KeywordIndex(settings.store_dir / f"{settings.collection}-{KEYWORD_INDEX_FILE}")
     return NewsStore(vectors, keywords)
+
+
+def make_ledger(settings: Settings) -> Ledger:
+    """Return the record manager of what is indexed, kept beside the store in ``store_dir``."""
+    from ingest.ledger import Ledger, records_path
+
+    return Ledger(records_path(settings.store_dir, settings.collection), settings.collection)
 
 
 def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:

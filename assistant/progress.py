@@ -26,6 +26,9 @@ class ProgressBars:
             # disable=None: draw only when stderr is a terminal, so logs and pipes stay clean.
             bar = tqdm(total=total, desc=_LABELS.get(stage, stage), unit=unit, disable=None, leave=False)
             self._bars[stage] = bar
+        if bar.total != total:  # indexing streams: the number of chunks grows as files are read
+            bar.total = total
+            bar.refresh()
         bar.update(done - bar.n)
 
     def __enter__(self) -> ProgressBars:

@@ -127,6 +127,33 @@ class Settings(BaseSettings):
         ),
     )
 
+    # Re-indexing and server (issue 4)
+    chroma_host: str = Field(
+        "",
+        description=(
+            "Host of a Chroma server (`chroma run`) to store vectors in, instead of the embedded "
+            "store in store_dir. The keyword index and the record manager stay in store_dir, so "
+            "processes sharing a server must share that folder too."
+        ),
+    )
+    chroma_port: int = Field(
+        8000, ge=1, le=65535, description="Port of the Chroma server (with chroma_host)."
+    )
+    feed_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for a feed or an article page to answer before giving up."
+    )
+    index_batch_chunks: int = Field(
+        256,
+        ge=1,
+        description=(
+            "Chunks embedded and written per batch while indexing: bounds memory, and what a "
+            "crash can make the next run redo."
+        ),
+    )
+    watch_feed_minutes: float = Field(
+        15.0, gt=0, description="With `--watch`, how often feed URLs are read again, in minutes."
+    )
+
     @field_validator("store_dir", mode="before")
     @classmethod
     def _expand_user(cls, value: object) -> object:

@@ -1,59 +1,165 @@
-"""``python -m ingest PATH... [--store DIR] [--json]``: index article files and folders."""
+"""``python -m ingest SOURCE... [--sync] [--watch] [--json]``, and ``--stats``: keep the index current."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from assistant.cli import add_store_flag, run, settings_from
 from ingest.pipeline import IndexReport
+from vectorstore.base import IndexStats
+
+if TYPE_CHECKING:
+    from assistant import NewsAssistant
 
 _LISTED = 20
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Index the given paths; return 1 if any file failed, else 0."""
+    """Index the given sources (or describe the index); return 1 if anything failed, else 0."""
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
-        description="Index news articles (files or folders, searched recursively) for newsqa.",
-        epilog="Reads .txt/.md (with or without a ' date YYYY-MM Outlet' header), "
-        ".jsonl and .json. Exit status 1 when any file failed.",
+        description="Index news articles for newsqa: files or folders (searched recursively) and "
+        "RSS/Atom feed URLs. Unchanged articles are skipped, changed ones replaced.",
+        epilog="Reads .txt/.md (with or without a ' date YYYY-MM Outlet' header), .html/.htm, "
+        ".jsonl and .json. Exit status 1 when anything failed.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="article files or folders")
+    parser.add_argument(
+        "sources", nargs="*", metavar="PATH|FEED_URL", help="article files, folders or feed URLs"
+    )
     add_store_flag(parser)
+    parser.add_argument(
+        "--sync", action="store_true", help="also remove articles whose files are gone from the given folders"
+    )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running: index files as they appear or change (Ctrl-C stops)",
+    )
+    parser.add_argument("--stats", action="store_true", help="describe the index instead of indexing")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     args = parser.parse_args(argv)
+    if args.stats == bool(args.sources):
+        parser.error("give PATHs or FEED_URLs to index, or --stats (alone) to describe the index")
+    if args.stats and (args.sync or args.watch):
+        parser.error("--stats takes no --sync or --watch")
 
     from assistant import NewsAssistant
-    from assistant.progress import ProgressBars
 
     bot = NewsAssistant(settings=settings_from(args))
-    with ProgressBars() as bars:
-        report = bot.index(args.paths, on_progress=bars)
-    if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print(describe(report, str(bot.settings.store_dir)))
+    if args.stats:
+        stats = bot.stats()
+        print(
+            json.dumps(stats_dict(stats), ensure_ascii=False, indent=2)
+            if args.json
+            else describe_stats(stats, bot)
+        )
+        return 0
+    if args.watch:
+        return _watch(bot, args.sources, args.sync, args.json)
+    report = _index(bot, args.sources, args.sync)
+    _print(report, bot, args.json)
     return 0 if report.ok else 1
 
 
+def _index(bot: NewsAssistant, sources: list[str], sync: bool) -> IndexReport:
+    from assistant.progress import ProgressBars
+
+    with ProgressBars() as bars:
+        return bot.index(sources, sync=sync, on_progress=bars, on_wait=_say)
+
+
+def _watch(bot: NewsAssistant, sources: list[str], sync: bool, as_json: bool) -> int:
+    from ingest.watch import Watcher
+
+    passes = 0
+
+    def show(report: IndexReport) -> None:
+        nonlocal passes
+        passes += 1  # the first pass is always shown; later ones only when they did something
+        _print(report, bot, as_json, quiet_when_idle=passes > 1)
+
+    watcher = Watcher(
+        sources,
+        lambda some: _index(bot, some, sync),
+        show,
+        feed_interval=bot.settings.watch_feed_minutes * 60,
+        ignore=[bot.settings.store_dir],
+    )
+    _say(f"Watching {', '.join(sources)} (Ctrl-C to stop).")
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        _say("Stopped watching.")
+    return 0
+
+
+def _print(
+    report: IndexReport, bot: NewsAssistant, as_json: bool, quiet_when_idle: bool | None = None
+) -> None:
+    """Print the report; in watch mode (``quiet_when_idle`` not None) JSON goes on one line."""
+    idle = not (report.added or report.updated or report.removed or report.failed or report.warnings)
+    if quiet_when_idle and idle:
+        return
+    if as_json:
+        indent = 2 if quiet_when_idle is None else None
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=indent), flush=True)
+    else:
+        print(describe(report, _where(bot)), flush=True)
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _where(bot: NewsAssistant) -> str:
+    settings = bot.settings
+    if settings.chroma_host:
+        return f"Chroma at {settings.chroma_host}:{settings.chroma_port} (records in {settings.store_dir})"
+    return str(settings.store_dir)
+
+
 def describe(report: IndexReport, store: str) -> str:
-    """Return the report as lines for a person: what was added, skipped and failed."""
+    """Return the report as lines for a person: what was added, updated, removed, skipped and failed."""
     lines = [
-        f"Indexed into {store}: {report.added} article(s) added ({report.chunks} chunks), "
-        f"{report.unchanged} unchanged, {len(report.failed)} failed."
+        f"Indexed into {store}: {report.added} article(s) added, {report.updated} updated, "
+        f"{report.removed} removed ({report.chunks} chunks written), {report.unchanged} unchanged, "
+        f"{len(report.failed)} failed."
     ]
     for path, title in report.added_articles[:_LISTED]:
-        lines.append(f"  added      {path}  ({title})")
+        lines.append(f"  indexed    {path}  ({title})")
     if len(report.added_articles) > _LISTED:
-        lines.append(f"  ... and {len(report.added_articles) - _LISTED} more added")
+        lines.append(f"  ... and {len(report.added_articles) - _LISTED} more indexed")
     for item in report.skipped:
         lines.append(f"  skipped    {item.path}: {item.reason}")
     for item in report.warnings:
         lines.append(f"  warning    {item.path}: {item.reason}")
     for item in report.failed:
         lines.append(f"  FAILED     {item.path}: {item.reason}")
+    return "\n".join(lines)
+
+
+def stats_dict(stats: IndexStats) -> dict[str, object]:
+    """Return the index description as the JSON object ``--stats --json`` prints."""
+    return {
+        "articles": stats.articles,
+        "chunks": stats.chunks,
+        "sources": stats.sources,
+        "first_published": stats.first_published,
+        "last_published": stats.last_published,
+    }
+
+
+def describe_stats(stats: IndexStats, bot: NewsAssistant) -> str:
+    """Return the index description as lines for a person."""
+    lines = [f"Index in {_where(bot)}: {stats.articles} article(s), {stats.chunks} chunks."]
+    if stats.first_published or stats.last_published:
+        lines.append(f"Published: {stats.first_published or '?'} to {stats.last_published or '?'}")
+    if stats.sources:
+        lines.append("Outlets (articles):")
+        lines.extend(f"  {count:6d}  {name}" for name, count in stats.sources.items())
     return "\n".join(lines)
 
 

@@ -1,4 +1,4 @@
-"""Reading article files: the header format, plain text and Markdown, JSON Lines and JSON.
+"""Reading article files: the header format, plain text and Markdown, HTML, JSON Lines and JSON.
 
 Every reader returns what it could read plus a `Problem` for each part it could not, so one
 bad line or file never stops the rest.
@@ -6,19 +6,30 @@ bad line or file never stops the rest.
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ingest.dates import DateError, normalize
 from ingest.records import Article
 
 TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
-JSON_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+JSON_LINES_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+JSON_SUFFIXES = JSON_LINES_SUFFIXES | {".json"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
+
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+"""Largest file read whole (one article, or a JSON array): far above any news article.
+JSON Lines files are streamed line by line and may be of any size."""
+MAX_LINE_BYTES = MAX_DOCUMENT_BYTES
+_SNIFF_BYTES = 8192
 
 # ` date 2020-03 Fast News`: optional leading space, the word date, a date, the outlet.
 _HEADER = re.compile(r"^[ \t]?date[ \t]+(?P<date>\S+)[ \t]+(?P<source>\S.*?)\s*$", re.IGNORECASE)
@@ -45,23 +56,91 @@ class ReadResult:
 
 def read_file(path: Path) -> ReadResult:
     """Read one file of any supported kind; never raises for bad content."""
+    result = ReadResult([], [])
+    for item in iter_file(path):
+        if isinstance(item, Article):
+            result.articles.append(item)
+        else:
+            result.problems.append(item)
+    return result
+
+
+def iter_file(path: Path) -> Iterator[Article | Problem]:
+    """Yield the articles of one file, and a `Problem` for each part that can't be read.
+
+    JSON Lines are streamed a line at a time, so a file of any size is read in bounded
+    memory; other kinds are read whole, up to `MAX_DOCUMENT_BYTES`. Never raises for bad
+    content or an unreadable path.
+    """
     name = str(path)
+    refusal = _refuse(path)
+    if refusal:
+        yield Problem(name, refusal)
+        return
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            head = stream.read(_SNIFF_BYTES)
+            if b"\x00" in head:
+                yield Problem(name, "binary file, not text (expected .txt, .md, .html, .jsonl or .json)")
+                return
+            suffix = path.suffix.lower()
+            size = path.stat().st_size
+            if suffix in JSON_LINES_SUFFIXES or (
+                suffix == ".json" and size > MAX_DOCUMENT_BYTES and not head.lstrip().startswith(b"[")
+            ):
+                yield from _iter_json_lines(name, head, stream)
+                return
+            if size > MAX_DOCUMENT_BYTES:
+                yield Problem(name, _too_large(size, suffix))
+                return
+            data = head + stream.read(MAX_DOCUMENT_BYTES + 1 - len(head))
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        return ReadResult([], [Problem(name, f"cannot be read: {reason}")])
+        yield Problem(name, f"cannot be read: {exc.strerror or exc}")
+        return
+    if len(data) > MAX_DOCUMENT_BYTES:  # a file that grew, or one whose size stat() can't tell
+        yield Problem(name, _too_large(len(data), path.suffix.lower()))
+        return
     if not data.strip():
-        return ReadResult([], [Problem(name, "the file is empty")])
-    if b"\x00" in data[:8192]:
-        return ReadResult([], [Problem(name, "binary file, not text (expected .txt, .md, .jsonl or .json)")])
+        yield Problem(name, "the file is empty")
+        return
     text = decode(data)
     suffix = path.suffix.lower()
-    if suffix in {".jsonl", ".ndjson"}:
-        return _read_json_lines(name, text)
     if suffix == ".json":
-        return _read_json(name, text)
-    return _read_text(name, text, path.stem)
+        result = _read_json(name, text)
+    elif suffix in HTML_SUFFIXES:
+        result = _read_html(name, text, path.stem)
+    else:
+        result = _read_text(name, text, path.stem)
+    yield from result.problems
+    yield from result.articles
+
+
+def _refuse(path: Path) -> str | None:
+    """Return why ``path`` can't be read as a file, without opening it (a FIFO would block)."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            return f"broken symbolic link: its target {os.readlink(path)} does not exist"
+        return "cannot be read: no such file"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    if stat.S_ISDIR(info.st_mode):
+        return "is a folder, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a named pipe" if stat.S_ISFIFO(info.st_mode) else "a device or socket"
+        return f"not a regular file ({kind}); only files are read"
+    return None
+
+
+def _too_large(size: int, suffix: str) -> str:
+    limit = MAX_DOCUMENT_BYTES // (1024 * 1024)
+    hint = (
+        "save the records as JSON Lines (.jsonl), one per line, which is read in a stream"
+        if suffix == ".json"
+        else "far larger than a news article; split it into one file per article, or use JSON Lines"
+    )
+    return f"the file is {size / (1024 * 1024):.0f} MB, over the {limit} MB limit for one document: {hint}"
 
 
 def decode(data: bytes) -> str:
@@ -107,21 +186,82 @@ def _read_text(name: str, text: str, stem: str) -> ReadResult:
     return ReadResult([article], problems)
 
 
-def _read_json_lines(name: str, text: str) -> ReadResult:
-    result = ReadResult([], [])
-    for number, line in enumerate(text.splitlines(), start=1):
+def _iter_json_lines(name: str, head: bytes, stream: BinaryIO) -> Iterator[Article | Problem]:
+    """Yield each line's article, or its problem; only one line is held in memory at a time."""
+    records = 0
+    number = 0
+    for line in _lines(head, stream):
+        number += 1
+        if isinstance(line, int):
+            records += 1
+            yield Problem(f"{name}:{number}", f"line {number} is {line // (1024 * 1024)} MB long: not read")
+            continue
         if not line.strip():
             continue
+        records += 1
         where = f"{name}:{number}"
         try:
-            record = json.loads(line)
+            record = json.loads(decode(line))
         except json.JSONDecodeError as exc:
-            result.problems.append(Problem(where, f"line {number} is not valid JSON: {exc.msg}"))
+            yield Problem(where, f"line {number} is not valid JSON: {exc.msg}")
             continue
+        result = ReadResult([], [])
         _add_record(result, where, record)
-    if not result.articles and not result.problems:
-        result.problems.append(Problem(name, "the file holds no records"))
+        yield from result.problems
+        yield from result.articles
+    if records == 0:
+        yield Problem(name, "the file is empty")
+
+
+def _lines(head: bytes, stream: BinaryIO) -> Iterator[bytes | int]:
+    """Yield the lines of ``head`` + ``stream``; a line over `MAX_LINE_BYTES` as its length."""
+    pending = head
+    while True:
+        newline = pending.find(b"\n")
+        if newline >= 0:
+            yield pending[:newline]
+            pending = pending[newline + 1 :]
+            continue
+        more = stream.readline(MAX_LINE_BYTES + 1 - len(pending))
+        if not more:
+            if pending:
+                yield pending
+            return
+        pending += more
+        if len(pending) > MAX_LINE_BYTES and not pending.endswith(b"\n"):
+            length = len(pending)
+            while True:  # skip the rest of the over-long line without holding it
+                rest = stream.readline(1024 * 1024)
+                length += len(rest)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield length
+            pending = b""
+
+
+def _read_json_lines(name: str, text: str) -> ReadResult:
+    """Read JSON Lines held in memory (a small ``.json`` file of one record per line)."""
+    result = ReadResult([], [])
+    for item in _iter_json_lines(name, text.encode("utf-8"), io.BytesIO()):
+        (result.articles if isinstance(item, Article) else result.problems).append(item)  # type: ignore[arg-type]
     return result
+
+
+def _read_html(name: str, text: str, stem: str) -> ReadResult:
+    from ingest.html import extract
+
+    page = extract(text)
+    if page is None:
+        return ReadResult([], [Problem(name, "no article text found in the HTML")])
+    article = Article(
+        id=Article.make_id(page.text, page.site, page.published),
+        title=page.title or _title_from_body(page.text) or _title_from_stem(stem),
+        body=page.text,
+        source=page.site,
+        published=page.published,
+        path=name,
+    )
+    return ReadResult([article], [])
 
 
 def _read_json(name: str, text: str) -> ReadResult:
@@ -199,14 +339,15 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, bool]]:
     """Yield each file under the given files and folders, with whether to read it.
 
     Folders are walked recursively in name order, skipping hidden entries. A file named
-    directly is always read; one found in a folder only when its suffix is supported.
+    directly is always read; one found in a folder only when its suffix is supported
+    (pipes, broken links and the like included, so that they are reported, not ignored).
     """
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 if any(part.startswith(".") for part in child.relative_to(path).parts):
                     continue
-                if child.is_file() or child.is_symlink():
+                if not child.is_dir():
                     yield child, child.suffix.lower() in SUPPORTED_SUFFIXES
         else:
             yield path, True

@@ -40,6 +40,22 @@ def persistent_client(path: Path) -> ClientAPI:
         ) from None
 
 
+def http_client(host: str, port: int) -> ClientAPI:
+    """Connect to a Chroma server (``chroma run``), telemetry off; raise `StoreError` naming it if down."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    try:
+        return chromadb.HttpClient(host=host, port=port, settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:  # ValueError when nothing answers; others for odd addresses
+        reason = str(exc).strip() or type(exc).__name__
+        raise StoreError(
+            f"cannot reach the Chroma server at {host}:{port} ({reason}). Start it with "
+            f"`chroma run --path DIR --host {host} --port {port}`, check NEWSQA_CHROMA_HOST and "
+            "NEWSQA_CHROMA_PORT, or unset NEWSQA_CHROMA_HOST to use the embedded store."
+        ) from None
+
+
 class ChromaStore:
     """One Chroma collection of chunks, embedded with the given LangChain embedder."""
 
@@ -98,6 +114,14 @@ class ChromaStore:
     def count(self) -> int:
         """Return the number of stored chunks."""
         return int(self._collection.count())
+
+    def ids(self) -> set[str]:
+        """Return every stored chunk id (for consistency checks)."""
+        found: set[str] = set()
+        total = self._collection.count()
+        for offset in range(0, total, 5000):
+            found.update(self._collection.get(include=[], limit=5000, offset=offset)["ids"])
+        return found
 
     def stats(self) -> IndexStats:
         """Return counts and date coverage, read from each article's first chunk."""

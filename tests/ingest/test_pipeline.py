@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from assistant import NewsAssistant
@@ -75,3 +76,63 @@ def test_progress_is_reported_per_stage(fake_bot: NewsAssistant, tmp_path: Path)
     fake_bot.index([corpus(tmp_path / "in")], on_progress=lambda *args: seen.append(args))
     assert ("reading", 2, 2) in seen
     assert seen[-1] == ("embedding", 3, 3)
+
+
+def test_every_kind_of_bad_input_is_reported_and_the_rest_indexed(
+    fake_bot: NewsAssistant, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    write(folder / "good.txt", " date 2022-01-05 Wire\n\nA good story about a storm.")
+    write(folder / "empty.txt", "")
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "cp1252.txt").write_bytes(b" date 2022-02 Post\n\nCaf\xe9 owners \x93won\x94 the case.")
+    write(folder / "lines.jsonl", '{"title": "Kept", "body": "A kept line."}\n{oops\n')
+    write(folder / "garbled.txt", " date 2020-13-45 Fast News\n\nA story with a garbled date.")
+    page = "A page about the harbour reopening after repairs, with more words to count."
+    write(
+        folder / "page.html",
+        f"<html><script>evil()</script><body><article><p>{page}</p></article></body></html>",
+    )
+    write(folder / "copy.txt", " date 2022-01-05 Wire\n\nA good story about a storm.")
+    (folder / "dir.txt").mkdir()
+    os.mkfifo(folder / "fifo.txt")
+    (folder / "broken.txt").symlink_to(tmp_path / "missing.txt")
+
+    report = fake_bot.index([folder])
+    failed = {Path(f.path).name: f.reason for f in report.failed}
+    assert failed == {
+        "binary.txt": "binary file, not text (expected .txt, .md, .html, .jsonl or .json)",
+        "broken.txt": f"broken symbolic link: its target {tmp_path / 'missing.txt'} does not exist",
+        "empty.txt": "the file is empty",
+        "fifo.txt": "not a regular file (a named pipe); only files are read",
+        "lines.jsonl:2": "line 2 is not valid JSON: Expecting property name enclosed in double quotes",
+    }
+    warnings = {Path(w.path).name: w.reason for w in report.warnings}
+    assert "without a date" in warnings["garbled.txt"] and "same article" in warnings["good.txt"]
+    assert report.added == 5  # good (or its copy), cp1252, the kept line, garbled, page
+    sources = fake_bot.stats().sources
+    assert sources == {"Fast News": 1, "Post": 1, "Wire": 1}
+    assert "Café owners “won”" in fake_bot.ask("Who won the case, the café owners?").text
+    assert "evil" not in fake_bot.ask("What reopened after repairs at the harbour?").text
+
+
+def test_writes_come_in_bounded_batches_while_reading_goes_on(tmp_path: Path) -> None:
+    """A corpus is never held whole: chunks are written a batch at a time as they are read."""
+    from tests.worker import fake_assistant
+
+    bot = fake_assistant(tmp_path / "store", index_batch_chunks=16)
+    sizes: list[int] = []
+    real_add = bot.store.add
+
+    def spy(chunks, progress=None):  # type: ignore[no-untyped-def]
+        sizes.append(len(chunks))
+        return real_add(chunks, progress)
+
+    bot.store.add = spy  # type: ignore[method-assign]
+    records = [
+        {"id": f"r{n}", "title": f"T{n}", "body": f"Story {n} is about the harbour. " * 3} for n in range(120)
+    ]
+    write(tmp_path / "many.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+    report = bot.index([tmp_path / "many.jsonl"])
+    assert report.added == 120 and sum(sizes) == report.chunks == bot.store.count()
+    assert len(sizes) >= 7 and max(sizes) <= 16 + 1

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
+import tracemalloc
 from pathlib import Path
 
-from ingest.readers import iter_files, read_file
+from ingest.readers import Problem, iter_file, iter_files, read_file
 
 
 def write(path: Path, text: str | bytes) -> Path:
@@ -122,3 +124,77 @@ def test_folders_are_walked_recursively_skipping_hidden_and_flagging_other_types
         ("root/pic.png", False),
         ("notes.log", True),
     }
+
+
+def test_html_gives_article_text_without_scripts_styles_or_navigation(tmp_path: Path) -> None:
+    page = (
+        "<html><head><title>Rockets hit base</title><meta property='og:site_name' content='Wire News'>"
+        "<meta name='date' content='2024-02-03'><style>.lede{color:red}</style>"
+        "<script>var tracker = 'SECRET';</script></head><body><nav>Home | About | Login</nav>"
+        "<article><h1>Rockets hit base</h1><p>Rockets hit Camp Taji north of Baghdad on Wednesday, "
+        "killing two service members. Officials blamed Kataib Hezbollah for the attack.</p>"
+        "<p>The attack was the latest in a series of strikes on bases hosting troops.</p></article>"
+        "<script>alert('x')</script></body></html>"
+    )
+    (article,) = read_file(write(tmp_path / "page.htm", page)).articles
+    assert "Officials blamed Kataib Hezbollah" in article.body
+    assert all(junk not in article.body for junk in ("SECRET", "alert", "color:red", "Login"))
+    assert (article.title, article.source, article.published) == (
+        "Rockets hit base",
+        "Wire News",
+        "2024-02-03",
+    )
+
+
+def test_html_without_article_text_is_reported(tmp_path: Path) -> None:
+    result = read_file(write(tmp_path / "blank.html", "<html><body><script>x()</script></body></html>"))
+    assert result.articles == [] and "no article text" in result.problems[0].reason
+
+
+def test_unreadable_paths_are_reported_without_blocking(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    os.mkfifo(folder / "pipe.txt")  # opening a FIFO would block forever: it must not be opened
+    (folder / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+    (folder / "eio.txt").symlink_to("/proc/self/mem")  # a read of it fails with an I/O error
+    reasons = {p.name: read_file(p).problems[0].reason for p, _ in iter_files([folder])}
+    assert "named pipe" in reasons["pipe.txt"]
+    assert reasons["broken.txt"].startswith("broken symbolic link") and "nowhere.txt" in reasons["broken.txt"]
+    assert reasons["eio.txt"] == "cannot be read: Input/output error"
+
+
+def test_a_latin_1_json_lines_file_is_decoded_line_by_line(tmp_path: Path) -> None:
+    line = '{"title": "Caf\xe9", "body": "Le caf\xe9 a ferm\xe9."}\n'.encode("latin-1")
+    (article,) = read_file(write(tmp_path / "old.jsonl", line)).articles
+    assert article.body == "Le café a fermé." and article.title == "Café"
+
+
+def test_a_50_mb_json_lines_file_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
+    path = tmp_path / "big.jsonl"
+    record = {"title": "T", "source": "Wire", "body": "Storm news. " * 80}
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(52_000):
+            out.write(json.dumps({**record, "id": f"r{n}"}) + "\n")
+        out.write("{broken\n")
+    assert path.stat().st_size > 50 * 1024 * 1024
+    tracemalloc.start()
+    count = 0
+    problems = []
+    for item in iter_file(path):
+        if isinstance(item, Problem):
+            problems.append(item)
+        else:
+            count += 1
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert count == 52_000 and problems[0].path == f"{path}:52001"
+    assert peak < 5 * 1024 * 1024, f"reading held {peak / 1e6:.0f} MB at once"
+
+
+def test_a_huge_single_document_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "dump.txt"
+    with path.open("wb") as out:
+        out.write(b" date 2020-03 Wire\n\n" + b"A long text. " * 1000)
+        out.truncate(50 * 1024 * 1024)  # the rest is sparse: 50 MB long, costs no disk
+    (problem,) = read_file(path).problems
+    assert "50 MB, over the 16 MB limit" in problem.reason and "split it" in problem.reason

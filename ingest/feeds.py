@@ -1,0 +1,173 @@
+"""RSS and Atom feeds: each item becomes an article (feedparser; linked pages via trafilatura).
+
+An item is identified by its guid (else its link, else its title), so re-reading a feed
+recognises the items it has seen. Its fingerprint covers what the feed says about it, so an
+item the feed hasn't changed is known to be current without fetching its page again.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from ingest.readers import Problem
+from ingest.records import Article, short_hash
+
+_USER_AGENT = "newsqa (feed reader)"
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
+class FeedError(RuntimeError):
+    """A feed or page could not be fetched or read; the message says why, naming the URL."""
+
+
+def is_url(source: str) -> bool:
+    """Return True for an http(s) URL (a feed), False for a file path."""
+    return urlsplit(source).scheme in {"http", "https"}
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """What a feed says about one item, before its page is fetched."""
+
+    article_id: str
+    fingerprint: str
+    title: str
+    link: str | None
+    published: str | None
+    summary: str
+    source: str | None
+    """The feed's title: the outlet."""
+    path: str
+    """Where the article is said to come from: its link, or the feed URL and the item's id."""
+
+
+def fetch(url: str, timeout: float) -> bytes:
+    """Return the body of ``url``; raise `FeedError` naming the URL when it can't be had."""
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise FeedError(f"{url} answered HTTP {exc.code} {exc.reason}") from None
+    except TimeoutError:
+        raise FeedError(
+            f"no answer from {url} within {timeout:g} s; check the address, or raise NEWSQA_FEED_TIMEOUT"
+        ) from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            raise FeedError(
+                f"no answer from {url} within {timeout:g} s; check the address, or raise NEWSQA_FEED_TIMEOUT"
+            ) from None
+        text = getattr(reason, "strerror", None) or str(reason)
+        raise FeedError(f"cannot reach {url}: {text}") from None
+    except (OSError, ValueError) as exc:
+        raise FeedError(f"cannot read {url}: {exc}") from None
+    if len(data) > MAX_RESPONSE_BYTES:
+        raise FeedError(f"{url} sent more than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB; not read")
+    return data
+
+
+def read_feed(url: str, timeout: float) -> list[FeedItem]:
+    """Fetch and parse a feed; raise `FeedError` if it can't be fetched or isn't RSS or Atom."""
+    import feedparser
+
+    parsed = feedparser.parse(fetch(url, timeout))
+    if not parsed.get("version") and not parsed.entries:
+        raise FeedError(f"{url} is not an RSS or Atom feed")
+    outlet = _text(parsed.feed.get("title")) or urlsplit(url).hostname
+    items = []
+    for entry in parsed.entries:
+        link = _text(entry.get("link"))
+        guid = _text(entry.get("id")) or link or _text(entry.get("title"))
+        if not guid:
+            continue
+        title = _text(entry.get("title")) or link or guid
+        summary = _summary(entry)
+        published = _date(entry)
+        fingerprint = short_hash(outlet or "", title, link or "", published or "", summary)
+        items.append(
+            FeedItem(
+                article_id="f_" + short_hash(guid),
+                fingerprint=fingerprint,
+                title=title,
+                link=link,
+                published=published,
+                summary=summary,
+                source=outlet,
+                path=link or f"{url}#{guid}",
+            )
+        )
+    return items
+
+
+def load_item(item: FeedItem, timeout: float) -> tuple[Article | None, list[Problem]]:
+    """Return the item as an article: its linked page's text, else the feed's own text."""
+    from ingest.html import extract
+
+    problems: list[Problem] = []
+    body = ""
+    if item.link and is_url(item.link):
+        try:
+            page = extract(fetch(item.link, timeout), url=item.link)
+        except FeedError as exc:
+            page = None
+            problems.append(Problem(item.path, f"{exc}; indexed the feed's summary instead", fatal=False))
+        if page is not None:
+            body = page.text
+        elif not problems:
+            problems.append(
+                Problem(
+                    item.path, "no article text found on the page; indexed the feed's summary", fatal=False
+                )
+            )
+    body = body or item.summary
+    if not body:
+        return None, [*problems, Problem(item.path, "the item has no text and its page gave none")]
+    article = Article(
+        id=item.article_id,
+        title=item.title,
+        body=body,
+        source=item.source,
+        published=item.published,
+        url=item.link,
+        path=item.path,
+    )
+    return article, problems
+
+
+def _summary(entry: Any) -> str:
+    contents = entry.get("content") or []
+    html = next((c.get("value") for c in contents if c.get("value")), None) or entry.get("summary") or ""
+    return _html_text(html)
+
+
+def _html_text(html: str) -> str:
+    if "<" not in html:
+        return " ".join(html.split())
+    import lxml.html
+
+    try:
+        root = lxml.html.fragment_fromstring(html, create_parent="div")
+    except Exception:  # lxml raises several kinds for odd fragments; the text is what matters
+        return " ".join(html.split())
+    for bad in root.xpath("//script|//style"):
+        bad.drop_tree()
+    return " ".join(root.text_content().split())
+
+
+def _date(entry: Any) -> str | None:
+    for key in ("published_parsed", "updated_parsed"):
+        value = entry.get(key)
+        if isinstance(value, time.struct_time):
+            return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", value)
+    return None
+
+
+def _text(value: object) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None

@@ -1,0 +1,71 @@
+"""``python -m ingest`` as a user runs it (a real process; the fake embedder keeps it fast)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+def ingest(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tests.worker", "cli", *args],
+        capture_output=True, text=True, cwd=REPO, timeout=120, env={**os.environ},
+    )  # fmt: skip
+
+
+def test_json_report_stats_and_sync_through_the_command_line(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(" date 2020-03 Fast News\n\nRockets hit Camp Taji.", "utf-8")
+    (folder / "b.txt").write_text(" date 2021-06-02 Wire\n\nA storm hit the coast.", "utf-8")
+    store = str(tmp_path / "store")
+
+    first = ingest(str(folder), "--store", store, "--json")
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert set(report) == {
+        "added",
+        "updated",
+        "removed",
+        "unchanged",
+        "failed",
+        "chunks",
+        "warnings",
+        "skipped",
+    }
+    assert (report["added"], report["chunks"]) == (2, 2)
+
+    (folder / "b.txt").unlink()
+    synced = json.loads(ingest(str(folder), "--store", store, "--sync", "--json").stdout)
+    assert (synced["removed"], synced["unchanged"], synced["chunks"]) == (1, 1, 0)
+
+    stats = ingest("--stats", "--store", store, "--json")
+    assert json.loads(stats.stdout) == {
+        "articles": 1,
+        "chunks": 1,
+        "sources": {"Fast News": 1},
+        "first_published": "2020-03",
+        "last_published": "2020-03",
+    }
+    text = ingest("--stats", "--store", store).stdout
+    assert f"Index in {store}: 1 article(s), 1 chunks." in text and "1  Fast News" in text
+
+
+def test_text_report_and_exit_status(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(" date 2020-03 Fast News\n\nRockets hit Camp Taji.", "utf-8")
+    (folder / "bad.jsonl").write_text('{"body": "fine"}\n{oops\n', "utf-8")
+    result = ingest(str(folder), "--store", str(tmp_path / "store"))
+    assert result.returncode == 1
+    assert (
+        "2 article(s) added, 0 updated, 0 removed (2 chunks written), 0 unchanged, 1 failed." in result.stdout
+    )
+    assert f"FAILED     {folder / 'bad.jsonl'}:2: line 2 is not valid JSON" in result.stdout
+    usage = ingest("--store", str(tmp_path / "store"))
+    assert usage.returncode == 2 and "give PATHs or FEED_URLs" in usage.stderr

@@ -1,0 +1,89 @@
+"""A real newsqa process with the fast fake embedder, for crash, server and concurrency tests.
+
+``python -m tests.worker index STORE [--sync] SOURCE...`` prints the report as JSON;
+``ask STORE QUESTION N`` asks N times and prints one JSON answer per line;
+``state STORE`` prints the ids in Chroma, the keyword index, the records and the journal;
+``cli ARG...`` runs ``python -m ingest ARG...`` itself, as a user would, with the fake embedder.
+Settings come from the environment (``NEWSQA_*``) as for the real commands.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from assistant import NewsAssistant
+from ingest.chunking import simple_token_spans
+from tests.fakes import BagOfWordsEmbeddings
+
+
+def fake_assistant(store: str | Path, **overrides: Any) -> NewsAssistant:
+    """Return an assistant with the fake embedder and tokenizer the test fixtures use."""
+    values = {"chunk_tokens": 60, "chunk_overlap_tokens": 12, **overrides}
+    return NewsAssistant(
+        store_dir=store, embeddings=BagOfWordsEmbeddings(), token_spans=simple_token_spans, **values
+    )
+
+
+def state(bot: NewsAssistant) -> dict[str, Any]:
+    """Return every id each index holds, and each stored chunk's metadata, for comparisons."""
+    store = bot.store
+    vectors = store.vectors  # type: ignore[attr-defined]
+    keywords = store.keywords  # type: ignore[attr-defined]
+    chroma = sorted(vectors.ids())
+    got = vectors._collection.get(ids=chroma, include=["metadatas", "documents"]) if chroma else None
+    metadata = {}
+    if got:
+        for chunk_id, meta, text in zip(got["ids"], got["metadatas"], got["documents"], strict=True):
+            metadata[chunk_id] = {**meta, "text": text}
+    return {
+        "chroma": chroma,
+        "keywords": sorted(keywords.ids()),
+        "records": sorted(bot.ledger.keys()),
+        "journal": sorted(bot.ledger.journal.list_keys()),
+        "metadata": metadata,
+    }
+
+
+def run_ingest_cli(args: list[str]) -> None:
+    """Run the real ``python -m ingest`` command line, with the fake embedder and tokenizer."""
+    import assistant
+    from assistant.cli import run
+    from ingest.__main__ import main
+
+    class FakeAssistant(NewsAssistant):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("embeddings", BagOfWordsEmbeddings())
+            kwargs.setdefault("token_spans", simple_token_spans)
+            super().__init__(chunk_tokens=60, chunk_overlap_tokens=12, **kwargs)
+
+    assistant.NewsAssistant = FakeAssistant  # type: ignore[misc]
+    run(lambda: main(args))
+
+
+def main(argv: list[str]) -> int:
+    if argv[0] == "cli":
+        run_ingest_cli(argv[1:])
+    command, store, *rest = argv
+    bot = fake_assistant(store)
+    if command == "index":
+        sync = "--sync" in rest
+        report = bot.index([r for r in rest if r != "--sync"], sync=sync)
+        print(json.dumps(report.to_dict()), flush=True)
+        return 0 if report.ok else 1
+    if command == "ask":
+        question, times = rest[0], int(rest[1])
+        for _ in range(times):
+            answer = bot.ask(question)
+            print(json.dumps({"answer": answer.text, "abstained": answer.abstained}), flush=True)
+        return 0
+    if command == "state":
+        print(json.dumps(state(bot)))
+        return 0
+    raise SystemExit(f"unknown command {command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
