@@ -8,6 +8,7 @@ import sys
 
 from assistant.answer import Answer
 from assistant.cli import add_store_flag, run, settings_from
+from assistant.eval_cli import add_eval_command, run_eval
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,8 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ask.add_argument("--until", metavar="DATE", help="only articles published on or before DATE")
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    add_eval_command(commands)
     args = parser.parse_args(argv)
-    return _ask(args)
+    return run_eval(args) if args.command == "eval" else _ask(args)
 
 
 def _ask(args: argparse.Namespace) -> int:

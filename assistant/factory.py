@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from assistant.extractive import ExtractiveAnswerer
 from assistant.retrieval import DenseRetriever, Retriever
 from assistant.settings import Settings
-from ingest.chunking import Chunker, TokenSpans
+from ingest.chunking import Chunker, TokenSpans, indexed_text
 from vectorstore.base import ChunkStore
 from vectorstore.embeddings import LazyEmbeddings, load_embeddings, load_tokenizer
 from vectorstore.hybrid import NewsStore
@@ -28,10 +28,12 @@ def make_chunker(settings: Settings, token_spans: TokenSpans | None = None) -> C
     With ``token_spans`` given (tests), ``chunk_tokens`` is taken as the budget as it is.
     """
     if token_spans is not None:
-        return Chunker(token_spans, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        limit = settings.chunk_tokens if settings.enrich_chunks else None
+        return Chunker(token_spans, settings.chunk_tokens, settings.chunk_overlap_tokens, limit)
     tokenizer = load_tokenizer(settings.embedding_model)
     budget = min(settings.chunk_tokens, tokenizer.max_tokens) - tokenizer.special_tokens
-    return Chunker(tokenizer.token_spans, budget, settings.chunk_overlap_tokens)
+    limit = tokenizer.max_tokens - tokenizer.special_tokens if settings.enrich_chunks else None
+    return Chunker(tokenizer.token_spans, budget, settings.chunk_overlap_tokens, limit)
 
 
 KEYWORD_INDEX_FILE = "keywords.sqlite3"
@@ -41,7 +43,8 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
     """Return the embedded, persistent Chroma store in ``settings.store_dir``, with its keyword index."""
     from vectorstore.chroma import ChromaStore, persistent_client
 
-    vectors = ChromaStore(persistent_client(settings.store_dir), embeddings, settings.collection)
+    embedded_text = indexed_text if settings.enrich_chunks else None
+    vectors = ChromaStore(persistent_client(settings.store_dir), embeddings, settings.collection, embedded_text)
     keywords = KeywordIndex(settings.store_dir / f"{settings.collection}-{KEYWORD_INDEX_FILE}")
     return NewsStore(vectors, keywords)
 

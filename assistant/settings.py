@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,25 @@ class Settings(BaseSettings):
             "Abstain unless the best sentence scores at least this much "
             "(0-1: how well it covers the question's words, blended with passage similarity)."
         ),
+    )
+
+    # Retrieval (issue 3)
+    enrich_chunks: bool = Field(
+        True,
+        description=(
+            "Embed and keyword-index each chunk after a header of its article's title, outlet and "
+            "date (the chunk's own text stays exact). Changing it needs a fresh store."
+        ),
+    )
+    retrieval: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description=(
+            "hybrid: BM25 and embedding search fused, with outlets and dates named in the question "
+            "searched for; dense: embedding similarity alone."
+        ),
+    )
+    per_article: int = Field(
+        2, ge=1, le=100, description="Most passages one article may contribute to a retrieval."
     )
 
     @field_validator("store_dir", mode="before")
