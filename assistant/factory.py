@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assistant.extractive import ExtractiveAnswerer
-from assistant.retrieval import DenseRetriever, Retriever
+from assistant.retrieval import DenseRetriever, HybridRetriever, Retriever
 from assistant.settings import Settings
 from ingest.chunking import Chunker, TokenSpans, indexed_text
 from vectorstore.base import ChunkStore
@@ -50,7 +50,9 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
 
 
 def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:
-    """Return the retriever answers are drawn from."""
+    """Return the retriever answers are drawn from: hybrid over a `NewsStore`, else dense."""
+    if settings.retrieval == "hybrid" and isinstance(store, NewsStore):
+        return HybridRetriever(store, settings.per_article)
     return DenseRetriever(store)
 
 
