@@ -40,7 +40,9 @@ def add_eval_command(commands: Any) -> None:
         choices=("even", "odd"),
         help="only the questions with an even (odd) number in their id: tune on one, check on the other",
     )
-    parser.add_argument("--details", type=Path, metavar="FILE", help="write per-question results (JSON Lines)")
+    parser.add_argument(
+        "--details", type=Path, metavar="FILE", help="write per-question results (JSON Lines)"
+    )
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -83,7 +85,8 @@ def render(report: dict[str, Any]) -> str:
     latency = report["latency_ms"]
     line = f"{'latency_ms p50 / p95':<32}{latency['p50']:>10.1f} / {latency['p95']:.1f}"
     if base:
-        line += f"   (baseline {report['baseline']['latency_ms']['p50']:.1f} / {report['baseline']['latency_ms']['p95']:.1f})"
+        theirs = report["baseline"]["latency_ms"]
+        line += f"   (baseline {theirs['p50']:.1f} / {theirs['p95']:.1f})"
     lines.append(line)
     reused = " (index reused)" if report["index_reused"] else ""
     line = f"{'index_seconds':<32}{report['index_seconds']:>10.1f}{reused}"

@@ -101,7 +101,9 @@ def fingerprint(corpus: Path, values: dict[str, Any]) -> dict[str, Any]:
     return {"format": FORMAT, "corpus_sha256": digest, **values}
 
 
-def prepare(folder: Path, identity: dict[str, Any], build: Callable[[], None], log: Log) -> tuple[float, bool]:
+def prepare(
+    folder: Path, identity: dict[str, Any], build: Callable[[], None], log: Log
+) -> tuple[float, bool]:
     """Make ``folder`` hold the index ``identity`` names; return (seconds it took to build, reused).
 
     A folder whose record matches is reused as it is. One built for something else (or cut

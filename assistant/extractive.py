@@ -46,7 +46,9 @@ _CALENDAR = (
 _DATE = re.compile(rf"\b(\d{{4}}|yesterday|today|{_CALENDAR.replace(' ', '|')})\b", re.I)
 _CALENDAR_TERMS = frozenset(terms(_CALENDAR))
 # A word that names something: a capital or a digit after its first letter, or a capital first.
-_NAME_WORD = re.compile(r"(?<![\w'’])[\w'’.&-]*[A-Z][\w'’.&-]*|(?<![\w'’])[A-Za-z]+\d[\w-]*|\d+[A-Za-z][\w-]*")
+_NAME_WORD = re.compile(
+    r"(?<![\w'’])[\w'’.&-]*[A-Z][\w'’.&-]*|(?<![\w'’])[A-Za-z]+\d[\w-]*|\d+[A-Za-z][\w-]*"
+)
 # Sentences without the kind of answer the question wants weigh this much.
 _OFF_TYPE = 0.6
 # Share of a question term's weight earned by appearing in the passage around a sentence.

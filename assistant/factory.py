@@ -44,7 +44,9 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
     from vectorstore.chroma import ChromaStore, persistent_client
 
     embedded_text = indexed_text if settings.enrich_chunks else None
-    vectors = ChromaStore(persistent_client(settings.store_dir), embeddings, settings.collection, embedded_text)
+    vectors = ChromaStore(
+        persistent_client(settings.store_dir), embeddings, settings.collection, embedded_text
+    )
     keywords = KeywordIndex(settings.store_dir / f"{settings.collection}-{KEYWORD_INDEX_FILE}")
     return NewsStore(vectors, keywords)
 

@@ -73,8 +73,9 @@ class QueryPlan:
     def without_names(self) -> str:
         """Return the question with its outlet and date mentions blanked out (for keyword search)."""
         text = list(self.question)
-        for mention in (*self.outlets, *self.dates):
-            text[mention.start : mention.end] = " " * (mention.end - mention.start)
+        spans = [(m.start, m.end) for m in self.outlets] + [(m.start, m.end) for m in self.dates]
+        for start, end in spans:
+            text[start:end] = " " * (end - start)
         return "".join(text)
 
 
@@ -123,7 +124,9 @@ def find_dates(question: str) -> list[DateMention]:
         if span is None:
             continue
         before = question[max(0, match.start() - 40) : match.start()]
-        relation: Relation = "before" if _BEFORE.search(before) else "after" if _AFTER.search(before) else "on"
+        relation: Relation = (
+            "before" if _BEFORE.search(before) else "after" if _AFTER.search(before) else "on"
+        )
         found.append(DateMention(match.start(), match.end(), span[0], span[1], relation))
     return found
 

@@ -41,7 +41,9 @@ class HybridStore(Protocol):
         """Return the query's vector."""
         ...
 
-    def search_by_vector(self, vector: Sequence[float], k: int, where: SearchFilter | None = None) -> list[Passage]:
+    def search_by_vector(
+        self, vector: Sequence[float], k: int, where: SearchFilter | None = None
+    ) -> list[Passage]:
         """Return up to ``k`` passages by similarity to the vector."""
         ...
 
@@ -102,7 +104,9 @@ class HybridRetriever:
             rankings.append((OUTLET_WEIGHT, self.store.keyword_search(keywords, depth, scoped)))
         fused = _fuse(rankings)
         if plan.dates:
-            fused = {key: (score * _date_factor(passage, plan), passage) for key, (score, passage) in fused.items()}
+            fused = {
+                key: (score * _date_factor(passage, plan), passage) for key, (score, passage) in fused.items()
+            }
         ranked = sorted(fused.values(), key=lambda item: item[0], reverse=True)
         return _diverse([replace(passage, score=score) for score, passage in ranked], k, self.per_article)
 

@@ -196,7 +196,7 @@ def _day_range(published: str | None) -> tuple[int | None, int | None]:
 
 
 def _spoken_date(published: str | None) -> str | None:
-    """Return ``2023-10-05...`` as ``October 5, 2023`` (``2020-03`` as ``March 2020``), as questions say it."""
+    """Return ``2023-10-05...`` as ``October 5, 2023`` (``2020-03`` as ``March 2020``), as people say it."""
     if not published:
         return None
     try:

@@ -85,7 +85,7 @@ class ChromaStore:
                 ids=[chunk.id for chunk in batch],
                 embeddings=vectors,  # type: ignore[arg-type]
                 documents=[chunk.text for chunk in batch],
-                metadatas=[chunk.metadata() for chunk in batch],  # type: ignore[arg-type]
+                metadatas=[chunk.metadata() for chunk in batch],
             )
             if progress:
                 progress(len(batch))
@@ -106,10 +106,12 @@ class ChromaStore:
             return []
         return self.search_by_vector(self.embed_query(query), k, where)
 
-    def search_by_vector(self, vector: Sequence[float], k: int, where: SearchFilter | None = None) -> list[Passage]:
+    def search_by_vector(
+        self, vector: Sequence[float], k: int, where: SearchFilter | None = None
+    ) -> list[Passage]:
         """Return up to ``k`` passages by cosine similarity to an embedded query, best first."""
         results = self._collection.query(
-            query_embeddings=[list(vector)],
+            query_embeddings=[list(vector)],  # type: ignore[arg-type]
             n_results=k,
             where=_where(where) if where else None,
             include=["documents", "metadatas", "distances"],

@@ -44,7 +44,9 @@ class NewsStore:
         """Return the query's vector, to reuse for several searches."""
         return self.vectors.embed_query(query)
 
-    def search_by_vector(self, vector: Sequence[float], k: int, where: SearchFilter | None = None) -> list[Passage]:
+    def search_by_vector(
+        self, vector: Sequence[float], k: int, where: SearchFilter | None = None
+    ) -> list[Passage]:
         """Return up to ``k`` passages by similarity to an embedded query."""
         return self.vectors.search_by_vector(vector, k, where)
 

@@ -7,8 +7,8 @@ import pytest
 
 from assistant import NewsAssistant
 from assistant.__main__ import main
-from assistant.evaluation import evaluate, load_questions
 from assistant.errors import NewsQAError
+from assistant.evaluation import evaluate, load_questions
 from tests.conftest import EVAL, require_shared
 
 pytestmark = [pytest.mark.model, pytest.mark.shared]
@@ -28,7 +28,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, d
 
 
 def test_the_report_recomputes_from_what_retrieve_returns(smoke: tuple[Path, Path, Path, dict]) -> None:
-    corpus, questions_path, store, report = smoke
+    _, questions_path, store, report = smoke
     questions = load_questions(questions_path)
     answerable = [q for q in questions if q.type != "null_query"]
     assert report["retrieval"]["questions"] == len(answerable) == 17
@@ -61,7 +61,12 @@ def test_a_second_run_reuses_the_index_and_prints_json(
     smoke: tuple[Path, Path, Path, dict], capsys: pytest.CaptureFixture[str]
 ) -> None:
     corpus, questions, store, first = smoke
-    assert main(["eval", "--corpus", str(corpus), "--questions", str(questions), "--store", str(store), "--json"]) == 0
+    assert (
+        main(
+            ["eval", "--corpus", str(corpus), "--questions", str(questions), "--store", str(store), "--json"]
+        )
+        == 0
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["index_reused"] is True
     assert report["retrieval"] == first["retrieval"] and report["answers"] == first["answers"]

@@ -29,7 +29,9 @@ def test_outlets_are_found_by_full_name_and_by_the_name_before_a_section() -> No
     assert named("as reported by Live Science: The Most Interesting Articles")[0][1] == (
         "Live Science: The Most Interesting Articles",
     )
-    assert named("per the FOX News - Lifestyle article") == [("FOX News - Lifestyle", ("FOX News - Lifestyle",))]
+    assert named("per the FOX News - Lifestyle article") == [
+        ("FOX News - Lifestyle", ("FOX News - Lifestyle",))
+    ]
 
 
 def test_ordinary_words_are_not_outlets() -> None:

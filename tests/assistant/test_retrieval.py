@@ -33,7 +33,8 @@ def corpus(tmp_path: Path) -> Path:
             "title": "Town notes",
             "source": "Harbor Gazette",
             "published": "2023-11-20",
-            "body": "A council meeting covered parking. The chip maker raised card prices, locals said. " + FILLER,
+            "body": "A council meeting covered parking. The chip maker raised card prices, locals said. "
+            + FILLER,
         }
     )
     return write(tmp_path / "in", records)
@@ -62,7 +63,9 @@ def test_one_article_fills_at_most_per_article_places(fake_bot: NewsAssistant, t
 
 def test_a_named_day_ranks_that_days_article_first(fake_bot: NewsAssistant, tmp_path: Path) -> None:
     fake_bot.index([corpus(tmp_path)])
-    passages = fake_bot.retrieve("What did the story published on October 4, 2023 say about card prices?", k=3)
+    passages = fake_bot.retrieve(
+        "What did the story published on October 4, 2023 say about card prices?", k=3
+    )
     assert passages[0].chunk.article_id == "wire3"
     assert passages[0].chunk.published == "2023-10-04"
 

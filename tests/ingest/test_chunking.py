@@ -76,7 +76,10 @@ def test_a_sentence_longer_than_the_budget_is_cut_between_words() -> None:
 
 
 def test_headers_name_title_outlet_and_date_and_shrink_the_budget() -> None:
-    assert article_header("Rockets hit  Taji", "Fast News", "2020-03") == "Rockets hit Taji (Fast News, March 2020)\n"
+    assert (
+        article_header("Rockets hit  Taji", "Fast News", "2020-03")
+        == "Rockets hit Taji (Fast News, March 2020)\n"
+    )
     assert article_header("T", None, "2023-10-05T08:45:59+00:00") == "T (October 5, 2023)\n"
     assert article_header("", None, None) == ""
     assert len(article_header("word " * 200, "Outlet", None)) < 200
@@ -108,7 +111,9 @@ def test_real_tokenizer_keeps_every_corpus_chunk_within_the_model_limit() -> Non
         body = record["body"]
         # A long title and outlet make a long header: the chunks shrink to leave it room.
         title = record["title"] + " " + "extra title words" * 20
-        art = Article(id=record["id"], title=title, body=body, source=record["source"], published="2023-10-05")
+        art = Article(
+            id=record["id"], title=title, body=body, source=record["source"], published="2023-10-05"
+        )
         for chunk in chunker.chunk(art):
             assert body[chunk.start : chunk.end] == chunk.text
             embedded = len(tokenizer(indexed_text(chunk))["input_ids"])

@@ -97,7 +97,8 @@ def test_outlet_names_are_searched_and_an_older_index_is_rebuilt_in_place(tmp_pa
         CREATE TABLE chunk (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT,
             date_from INTEGER, date_to INTEGER, text TEXT NOT NULL, meta TEXT NOT NULL);
         CREATE VIRTUAL TABLE chunk_fts USING fts5(body, title, tokenize = 'porter unicode61');
-        INSERT INTO chunk VALUES (1, 'c1', 'Harbor Gazette', NULL, NULL, 'Rain fell.', '{"title": "Weather"}');
+        INSERT INTO chunk VALUES
+            (1, 'c1', 'Harbor Gazette', NULL, NULL, 'Rain fell.', '{"title": "Weather"}');
         INSERT INTO chunk_fts (rowid, body, title) VALUES (1, 'Rain fell.', 'Weather');
         """
     )
