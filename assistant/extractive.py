@@ -6,9 +6,10 @@ candidate sentences), discounted by its passage's rank. The best sentences becom
 answer, each with a ``[n]`` marker.
 
 It abstains instead of guessing when the passages are plainly not about what was asked:
-when a name the question gives (a capitalised or mixed-case word such as ``Oleg Fomenko``,
-``Bloomberg`` or ``M-Pesa``) appears in none of the passages, their titles or outlets, or
-when no sentence covers enough of the question.
+when the question cites an outlet none of the passages comes from ("a Bloomberg article",
+"reported by The Hindu"), when a name it gives (a capitalised or mixed-case word such as
+``Oleg Fomenko`` or ``M-Pesa``) appears in none of the passages, their titles or outlets,
+or when no sentence covers enough of the question.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer import ABSTAIN_TEXT, Answer, Citation
+from assistant.query import OutletMatcher
 from ingest.sentences import sentence_spans
 from ingest.terms import STOP_WORDS, terms
 from vectorstore.base import Passage
@@ -49,6 +51,17 @@ _CALENDAR_TERMS = frozenset(terms(_CALENDAR))
 _NAME_WORD = re.compile(
     r"(?<![\w'’])[\w'’.&-]*[A-Z][\w'’.&-]*|(?<![\w'’])[A-Za-z]+\d[\w-]*|\d+[A-Za-z][\w-]*"
 )
+# An outlet cited as a source: "an article by X", "reported by X", "another in X", "the X report".
+_CAPS = r"[A-Z0-9][\w'’.&-]*(?:\s+(?:of|the|and|&|[|:-])?\s*[A-Z0-9][\w'’.&-]*)*"
+_PIECE = r"(?:article|report|piece|story|coverage|review|column|feature|post)"
+_CITED_OUTLET = (
+    re.compile(
+        rf"(?:\b{_PIECE}s?\s+(?:by|from|in|at)\s+|\b(?:reported by|published by|another (?:by|from|in))\s+)"
+        rf"(?:an?\s+|the\s+)?(?P<name>(?:The\s+)?{_CAPS})"
+    ),
+    re.compile(rf"\b(?:an?|the|by|from|in)\s+(?P<name>{_CAPS})(?:'s|’s)?\s+{_PIECE}"),
+)
+_NOT_OUTLET = re.compile(rf"(?:{_CALENDAR.replace(' ', '|')}|\d)\b", re.I)
 # Sentences without the kind of answer the question wants weigh this much.
 _OFF_TYPE = 0.6
 # Share of a question term's weight earned by appearing in the passage around a sentence.
@@ -78,7 +91,7 @@ class Scored:
 class ExtractiveAnswerer:
     """Answers by quoting whole sentences of the passages, or abstains."""
 
-    def __init__(self, max_sentences: int = 3, min_support: float = 0.5, unknown_names: int = 1) -> None:
+    def __init__(self, max_sentences: int = 3, min_support: float = 0.05, unknown_names: int = 2) -> None:
         self.max_sentences = max_sentences
         self.min_support = min_support
         self.unknown_names = unknown_names
@@ -89,7 +102,8 @@ class ExtractiveAnswerer:
         if (
             not ranked
             or max(s.coverage for s in ranked) < self.min_support
-            or len(unknown_names(question, passages)) >= self.unknown_names
+            or 0 < self.unknown_names <= len(unknown_names(question, passages))
+            or unknown_outlets(question, passages)
         ):
             return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=list(passages))
         chosen: list[Scored] = []
@@ -169,6 +183,25 @@ def unknown_names(question: str, passages: Sequence[Passage]) -> set[str]:
         chunk = passage.chunk
         known.update(terms(f"{chunk.text} {chunk.title} {chunk.source or ''}"))
     return names - known
+
+
+def cited_outlets(question: str) -> list[str]:
+    """Return the names the question cites as sources ("an article by The Hindu" -> The Hindu)."""
+    found = []
+    for pattern in _CITED_OUTLET:
+        for match in pattern.finditer(question):
+            if not _NOT_OUTLET.match(match["name"]):
+                found.append(match["name"])
+    return list(dict.fromkeys(found))
+
+
+def unknown_outlets(question: str, passages: Sequence[Passage]) -> list[str]:
+    """Return the sources the question cites that none of the passages comes from."""
+    cited = cited_outlets(question)
+    if not cited:
+        return []
+    matcher = OutletMatcher({p.chunk.source for p in passages if p.chunk.source})
+    return [name for name in cited if not matcher.find(name)]
 
 
 def _answer_type(question: str, asked: set[str]) -> Callable[[str], bool] | None:

@@ -60,4 +60,4 @@ def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:
 
 def make_answerer(settings: Settings) -> ExtractiveAnswerer:
     """Return the offline extractive answerer."""
-    return ExtractiveAnswerer(settings.answer_sentences, settings.min_support)
+    return ExtractiveAnswerer(settings.answer_sentences, settings.min_support, settings.abstain_names)

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     top_k: int = Field(8, ge=1, le=100, description="How many passages an answer draws on.")
     answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences the extractive answer quotes.")
     min_support: float = Field(
-        0.5,
+        0.05,
         ge=0.0,
         le=1.0,
         description=(
@@ -79,7 +79,16 @@ class Settings(BaseSettings):
         ),
     )
     per_article: int = Field(
-        2, ge=1, le=100, description="Most passages one article may contribute to a retrieval."
+        3, ge=1, le=100, description="Most passages one article may contribute to a retrieval."
+    )
+    abstain_names: int = Field(
+        2,
+        ge=0,
+        description=(
+            "Abstain when at least this many of the names a question gives appear in none of the "
+            "retrieved passages (0 turns the check off). A question citing an outlet that none of "
+            "the passages comes from is always declined."
+        ),
     )
 
     @field_validator("store_dir", mode="before")
