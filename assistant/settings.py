@@ -65,10 +65,11 @@ class Settings(BaseSettings):
 
     # Retrieval (issue 3)
     enrich_chunks: bool = Field(
-        True,
+        False,
         description=(
-            "Embed and keyword-index each chunk after a header of its article's title, outlet and "
-            "date (the chunk's own text stays exact). Changing it needs a fresh store."
+            "Embed each chunk after a header of its article's title, outlet and date (the chunk's "
+            "own text stays exact; its budget shrinks by the header). Off: measured worse on "
+            "MultiHop-RAG (docs/benchmarks.md). Changing it needs a fresh store."
         ),
     )
     retrieval: Literal["hybrid", "dense"] = Field(
