@@ -86,13 +86,14 @@ class HybridRetriever:
 
     def plan(self, question: str) -> QueryPlan:
         """Return what the question names: indexed outlets and dates."""
-        return parse(question, self._outlets())
+        return parse(question, self._outlets(self.store.count()))
 
     def retrieve(self, question: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages, best first, at most ``per_article`` from one article."""
-        if self.store.count() == 0:
+        count = self.store.count()
+        if count == 0:
             return []
-        plan = self.plan(question)
+        plan = parse(question, self._outlets(count))
         vector = self.store.embed_query(question)
         depth = max(DEPTH, 4 * k)
         rankings: list[tuple[float, list[Passage]]] = [
@@ -116,9 +117,8 @@ class HybridRetriever:
         ranked = sorted(fused.values(), key=lambda item: item[0], reverse=True)
         return _diverse([replace(passage, score=score) for score, passage in ranked], k, self.per_article)
 
-    def _outlets(self) -> OutletMatcher:
+    def _outlets(self, count: int) -> OutletMatcher:
         """Return the matcher for the outlets in the index, rebuilt when the index changes."""
-        count = self.store.count()
         with self._lock:
             if self._matcher is None or self._matcher[0] != count:
                 self._matcher = (count, OutletMatcher(self.store.stats().sources))
