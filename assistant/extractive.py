@@ -160,6 +160,15 @@ class ExtractiveAnswerer:
         return scored
 
 
+def best_sentence_coverage(question: str, passages: Sequence[Passage]) -> dict[str, float]:
+    """Return, per chunk id, how much of the question its best sentence covers (0-1)."""
+    best: dict[str, float] = {}
+    for sentence in ExtractiveAnswerer().rank_sentences(question, passages):
+        chunk_id = sentence.passage.chunk.id
+        best[chunk_id] = max(best.get(chunk_id, 0.0), sentence.coverage)
+    return best
+
+
 def question_names(question: str) -> set[str]:
     """Return the terms of the names the question gives (its first word aside)."""
     names: set[str] = set()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from assistant.answer import ABSTAIN_TEXT
-from assistant.extractive import ExtractiveAnswerer, cited_outlets, unknown_names
+from assistant.extractive import ExtractiveAnswerer, best_sentence_coverage, cited_outlets, unknown_names
 from ingest.records import Chunk
 from vectorstore.base import Passage
 
@@ -78,3 +78,12 @@ def test_abstains_when_several_names_of_the_question_are_in_no_passage() -> None
     one = "Who did Esper and the Pentagon blame for the Camp Taji attack?"
     assert unknown_names(one, [passage(TAJI)]) == {"pentagon"}
     assert not ExtractiveAnswerer().answer(one, [passage(TAJI)]).abstained
+
+
+def test_best_sentence_coverage_prefers_one_sentence_that_says_it_all() -> None:
+    scattered = passage("Kataib Hezbollah met. The attack was loud. Camp Taji is north of Baghdad.", n=1)
+    whole = passage("Officials blamed Kataib Hezbollah for the attack on Camp Taji. Rain fell.", n=2)
+    coverage = best_sentence_coverage(
+        "Who blamed Kataib Hezbollah for the Camp Taji attack?", [scattered, whole]
+    )
+    assert coverage["c2"] > coverage["c1"] > 0
