@@ -8,6 +8,7 @@ import sys
 
 from assistant.answer import Answer
 from assistant.cli import add_store_flag, run, settings_from
+from assistant.eval_cli import add_eval_command, run_eval
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,8 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         help="who writes the answer (default NEWSQA_LLM or extractive)",
     )
     ask.add_argument("--model", metavar="NAME", help="the language model's name (default NEWSQA_LLM_MODEL)")
+    add_eval_command(commands)
     args = parser.parse_args(argv)
-    return _ask(args)
+    return run_eval(args) if args.command == "eval" else _ask(args)
 
 
 def _ask(args: argparse.Namespace) -> int:

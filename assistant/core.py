@@ -145,7 +145,10 @@ class NewsAssistant:
             on_progress,
             ledger=self.ledger,
             sync=sync,
-            config=f"{settings.embedding_model}/{settings.chunk_tokens}/{settings.chunk_overlap_tokens}",
+            config=(
+                f"{settings.embedding_model}/{settings.chunk_tokens}/{settings.chunk_overlap_tokens}"
+                + ("/headers" if settings.enrich_chunks else "")
+            ),
             batch_chunks=settings.index_batch_chunks,
             feed_timeout=settings.feed_timeout,
             on_wait=on_wait,

@@ -3,8 +3,13 @@
 No language model is involved. Each sentence of the retrieved passages is scored by how
 much of the question it covers (question terms weighted by how rare they are among the
 candidate sentences), discounted by its passage's rank. The best sentences become the
-answer, each with a ``[n]`` marker; when no sentence covers enough of the question, the
-answerer abstains instead of guessing.
+answer, each with a ``[n]`` marker.
+
+It abstains instead of guessing when the passages are plainly not about what was asked:
+when the question cites an outlet none of the passages comes from ("a Bloomberg article",
+"reported by The Hindu"), when a name it gives (a capitalised or mixed-case word such as
+``Oleg Fomenko`` or ``M-Pesa``) appears in none of the passages, their titles or outlets,
+or when no sentence covers enough of the question.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer import ABSTAIN_TEXT, Answer, Citation
+from assistant.query import OutletMatcher
 from ingest.sentences import sentence_spans
-from ingest.terms import terms
+from ingest.terms import STOP_WORDS, terms
 from vectorstore.base import Passage
 
 # Words that frame a news question rather than say what it is about.
@@ -41,6 +47,21 @@ _CALENDAR = (
 )
 _DATE = re.compile(rf"\b(\d{{4}}|yesterday|today|{_CALENDAR.replace(' ', '|')})\b", re.I)
 _CALENDAR_TERMS = frozenset(terms(_CALENDAR))
+# A word that names something: a capital or a digit after its first letter, or a capital first.
+_NAME_WORD = re.compile(
+    r"(?<![\w'’])[\w'’.&-]*[A-Z][\w'’.&-]*|(?<![\w'’])[A-Za-z]+\d[\w-]*|\d+[A-Za-z][\w-]*"
+)
+# An outlet cited as a source: "an article by X", "reported by X", "another in X", "the X report".
+_CAPS = r"[A-Z0-9][\w'’.&-]*(?:\s+(?:of|the|and|&|[|:-])?\s*[A-Z0-9][\w'’.&-]*)*"
+_PIECE = r"(?:article|report|piece|story|coverage|review|column|feature|post)"
+_CITED_OUTLET = (
+    re.compile(
+        rf"(?:\b{_PIECE}s?\s+(?:by|from|in|at)\s+|\b(?:reported by|published by|another (?:by|from|in))\s+)"
+        rf"(?:an?\s+|the\s+)?(?P<name>(?:The\s+)?{_CAPS})"
+    ),
+    re.compile(rf"\b(?:an?|the|by|from|in)\s+(?P<name>{_CAPS})(?:'s|’s)?\s+{_PIECE}"),
+)
+_NOT_OUTLET = re.compile(rf"(?:{_CALENDAR.replace(' ', '|')}|\d)\b", re.I)
 # Sentences without the kind of answer the question wants weigh this much.
 _OFF_TYPE = 0.6
 # Share of a question term's weight earned by appearing in the passage around a sentence.
@@ -70,14 +91,20 @@ class Scored:
 class ExtractiveAnswerer:
     """Answers by quoting whole sentences of the passages, or abstains."""
 
-    def __init__(self, max_sentences: int = 3, min_support: float = 0.5) -> None:
+    def __init__(self, max_sentences: int = 3, min_support: float = 0.05, unknown_names: int = 2) -> None:
         self.max_sentences = max_sentences
         self.min_support = min_support
+        self.unknown_names = unknown_names
 
     def answer(self, question: str, passages: Sequence[Passage]) -> Answer:
         """Return an answer quoting up to ``max_sentences`` sentences, each cited."""
         ranked = self.rank_sentences(question, passages)
-        if not ranked or max(s.coverage for s in ranked) < self.min_support:
+        if (
+            not ranked
+            or max(s.coverage for s in ranked) < self.min_support
+            or 0 < self.unknown_names <= len(unknown_names(question, passages))
+            or unknown_outlets(question, passages)
+        ):
             return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=list(passages))
         chosen: list[Scored] = []
         seen: set[tuple[str, int]] = set()
@@ -131,6 +158,59 @@ class ExtractiveAnswerer:
             scored.append(Scored(candidate.passage, candidate.start, candidate.end, covered, score))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
+
+
+def best_sentence_coverage(question: str, passages: Sequence[Passage]) -> dict[str, float]:
+    """Return, per chunk id, how much of the question its best sentence covers (0-1)."""
+    best: dict[str, float] = {}
+    for sentence in ExtractiveAnswerer().rank_sentences(question, passages):
+        chunk_id = sentence.passage.chunk.id
+        best[chunk_id] = max(best.get(chunk_id, 0.0), sentence.coverage)
+    return best
+
+
+def question_names(question: str) -> set[str]:
+    """Return the terms of the names the question gives (its first word aside)."""
+    names: set[str] = set()
+    for match in _NAME_WORD.finditer(question):
+        before = question[: match.start()].rstrip()
+        if not before or before.endswith((".", "?", "!", ":")):
+            continue  # a capital that only starts a sentence
+        if match.group(0).lower().strip(".'’") in STOP_WORDS:
+            continue
+        names.update(terms(match.group(0)))
+    return {term for term in names if len(term) > 1} - _CALENDAR_TERMS - _FRAMING
+
+
+def unknown_names(question: str, passages: Sequence[Passage]) -> set[str]:
+    """Return the question's name terms found in no passage, title or outlet."""
+    names = question_names(question)
+    if not names:
+        return set()
+    known: set[str] = set()
+    for passage in passages:
+        chunk = passage.chunk
+        known.update(terms(f"{chunk.text} {chunk.title} {chunk.source or ''}"))
+    return names - known
+
+
+def cited_outlets(question: str) -> list[str]:
+    """Return the names the question cites as sources ("an article by The Hindu" -> The Hindu)."""
+    found = []
+    for pattern in _CITED_OUTLET:
+        for match in pattern.finditer(question):
+            if not _NOT_OUTLET.match(match["name"]):
+                found.append(match["name"])
+    return list(dict.fromkeys(found))
+
+
+def unknown_outlets(question: str, passages: Sequence[Passage]) -> list[str]:
+    """Return the sources the question cites that none of the passages comes from."""
+    cited = cited_outlets(question)
+    if not cited:
+        return []
+    matcher = OutletMatcher({p.chunk.source for p in passages if p.chunk.source})
+    return [name for name in cited if not matcher.find(name)]
 
 
 def _answer_type(question: str, asked: set[str]) -> Callable[[str], bool] | None:

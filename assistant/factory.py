@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from assistant.extractive import ExtractiveAnswerer
-from assistant.retrieval import DenseRetriever, Retriever
+from assistant.retrieval import DenseRetriever, HybridRetriever, Retriever
 from assistant.settings import Settings
-from ingest.chunking import Chunker, TokenSpans
+from ingest.chunking import Chunker, TokenSpans, indexed_text
 from vectorstore.base import ChunkStore
 from vectorstore.embeddings import LazyEmbeddings, load_embeddings, load_tokenizer
 from vectorstore.hybrid import NewsStore
@@ -33,10 +33,12 @@ def make_chunker(settings: Settings, token_spans: TokenSpans | None = None) -> C
     With ``token_spans`` given (tests), ``chunk_tokens`` is taken as the budget as it is.
     """
     if token_spans is not None:
-        return Chunker(token_spans, settings.chunk_tokens, settings.chunk_overlap_tokens)
+        limit = settings.chunk_tokens if settings.enrich_chunks else None
+        return Chunker(token_spans, settings.chunk_tokens, settings.chunk_overlap_tokens, limit)
     tokenizer = load_tokenizer(settings.embedding_model)
     budget = min(settings.chunk_tokens, tokenizer.max_tokens) - tokenizer.special_tokens
-    return Chunker(tokenizer.token_spans, budget, settings.chunk_overlap_tokens)
+    limit = tokenizer.max_tokens - tokenizer.special_tokens if settings.enrich_chunks else None
+    return Chunker(tokenizer.token_spans, budget, settings.chunk_overlap_tokens, limit)
 
 
 KEYWORD_INDEX_FILE = "keywords.sqlite3"
@@ -54,7 +56,8 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
         client = http_client(settings.chroma_host, settings.chroma_port)
     else:
         client = persistent_client(settings.store_dir)
-    vectors = ChromaStore(client, embeddings, settings.collection)
+    embedded_text = indexed_text if settings.enrich_chunks else None
+    vectors = ChromaStore(client, embeddings, settings.collection, embedded_text)
     keywords = KeywordIndex(settings.store_dir / f"{settings.collection}-{KEYWORD_INDEX_FILE}")
     return NewsStore(vectors, keywords)
 
@@ -67,7 +70,9 @@ def make_ledger(settings: Settings) -> Ledger:
 
 
 def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:
-    """Return the retriever answers are drawn from."""
+    """Return the retriever answers are drawn from: hybrid over a `NewsStore`, else dense."""
+    if settings.retrieval == "hybrid" and isinstance(store, NewsStore):
+        return HybridRetriever(store, settings.per_article)
     return DenseRetriever(store)
 
 
@@ -83,7 +88,7 @@ def make_answerer(settings: Settings, llm: LanguageModel | None = None) -> Answe
 
     The extractive answerer also stands in whenever the language model fails.
     """
-    extractive = ExtractiveAnswerer(settings.answer_sentences, settings.min_support)
+    extractive = ExtractiveAnswerer(settings.answer_sentences, settings.min_support, settings.abstain_names)
     if llm is None:
         return extractive
     from assistant.generative import GenerativeAnswerer

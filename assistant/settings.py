@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     top_k: int = Field(8, ge=1, le=100, description="How many passages an answer draws on.")
     answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences the extractive answer quotes.")
     min_support: float = Field(
-        0.5,
+        0.05,
         ge=0.0,
         le=1.0,
         description=(
@@ -152,6 +152,35 @@ class Settings(BaseSettings):
     )
     watch_feed_minutes: float = Field(
         15.0, gt=0, description="With `--watch`, how often feed URLs are read again, in minutes."
+    )
+
+    # Retrieval (issue 3)
+    enrich_chunks: bool = Field(
+        False,
+        description=(
+            "Embed each chunk after a header of its article's title, outlet and date (the chunk's "
+            "own text stays exact; its budget shrinks by the header). Off: measured worse on "
+            "MultiHop-RAG (docs/benchmarks.md). Changing it needs a fresh store."
+        ),
+    )
+    retrieval: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description=(
+            "hybrid: BM25 and embedding search fused, with outlets and dates named in the question "
+            "searched for; dense: embedding similarity alone."
+        ),
+    )
+    per_article: int = Field(
+        3, ge=1, le=100, description="Most passages one article may contribute to a retrieval."
+    )
+    abstain_names: int = Field(
+        2,
+        ge=0,
+        description=(
+            "Abstain when at least this many of the names a question gives appear in none of the "
+            "retrieved passages (0 turns the check off). A question citing an outlet that none of "
+            "the passages comes from is always declined."
+        ),
     )
 
     @field_validator("store_dir", mode="before")

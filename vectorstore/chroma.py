@@ -6,7 +6,7 @@ from the embedder passed in, so Chroma's default model (which downloads) is neve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,11 +57,23 @@ def http_client(host: str, port: int) -> ClientAPI:
 
 
 class ChromaStore:
-    """One Chroma collection of chunks, embedded with the given LangChain embedder."""
+    """One Chroma collection of chunks, embedded with the given LangChain embedder.
 
-    def __init__(self, client: ClientAPI, embeddings: Embeddings, collection: str = "news") -> None:
+    ``embedded_text`` gives the text whose vector stands for a chunk (default: its text);
+    Chroma's document is always the chunk's exact text.
+    """
+
+    def __init__(
+        self,
+        client: ClientAPI,
+        embeddings: Embeddings,
+        collection: str = "news",
+        embedded_text: Callable[[Chunk], str] | None = None,
+    ) -> None:
         from langchain_chroma import Chroma
 
+        self._embeddings = embeddings
+        self._embedded_text = embedded_text or (lambda chunk: chunk.text)
         self._vectors: Chroma = Chroma(
             client=client,
             collection_name=collection,
@@ -84,10 +96,12 @@ class ChromaStore:
         """Embed and upsert the chunks in batches; return how many were written."""
         for offset in range(0, len(chunks), WRITE_BATCH):
             batch = chunks[offset : offset + WRITE_BATCH]
-            self._vectors.add_texts(
-                texts=[chunk.text for chunk in batch],
-                metadatas=[chunk.metadata() for chunk in batch],
+            vectors = self._embeddings.embed_documents([self._embedded_text(chunk) for chunk in batch])
+            self._collection.upsert(
                 ids=[chunk.id for chunk in batch],
+                embeddings=vectors,  # type: ignore[arg-type]
+                documents=[chunk.text for chunk in batch],
+                metadatas=[chunk.metadata() for chunk in batch],
             )
             if progress:
                 progress(len(batch))
@@ -98,18 +112,34 @@ class ChromaStore:
         if ids:
             self._collection.delete(ids=list(ids))
 
+    def embed_query(self, query: str) -> list[float]:
+        """Return the query's vector, to search with it several times."""
+        return self._embeddings.embed_query(query)
+
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by cosine similarity, best first."""
         if self._collection.count() == 0:
             return []
-        results = self._vectors.similarity_search_with_score(
-            query, k=k, filter=_where(where) if where else None
+        return self.search_by_vector(self.embed_query(query), k, where)
+
+    def search_by_vector(
+        self, vector: Sequence[float], k: int, where: SearchFilter | None = None
+    ) -> list[Passage]:
+        """Return up to ``k`` passages by cosine similarity to an embedded query, best first."""
+        results = self._collection.query(
+            query_embeddings=[list(vector)],  # type: ignore[arg-type]
+            n_results=k,
+            where=_where(where) if where else None,
+            include=["documents", "metadatas", "distances"],
         )
-        passages = []
-        for document, distance in results:
-            chunk = Chunk.from_metadata(str(document.id), document.page_content, document.metadata)
-            passages.append(Passage(chunk=chunk, score=1.0 - float(distance)))
-        return passages
+        ids = results["ids"][0]
+        documents = (results["documents"] or [[]])[0]
+        metadatas = (results["metadatas"] or [[]])[0]
+        distances = (results["distances"] or [[]])[0]
+        return [
+            Passage(chunk=Chunk.from_metadata(chunk_id, text or "", dict(meta or {})), score=1.0 - float(d))
+            for chunk_id, text, meta, d in zip(ids, documents, metadatas, distances, strict=True)
+        ]
 
     def count(self) -> int:
         """Return the number of stored chunks."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ingest.records import Chunk
-from vectorstore.base import ChunkStore, IndexStats, Passage, Progress, SearchFilter
+from vectorstore.base import IndexStats, Passage, Progress, SearchFilter
+from vectorstore.chroma import ChromaStore
 from vectorstore.keyword import KeywordIndex
 
 
@@ -16,7 +17,7 @@ class NewsStore:
     absent from either, so a run cut short between the two is completed by the next one.
     """
 
-    def __init__(self, vectors: ChunkStore, keywords: KeywordIndex) -> None:
+    def __init__(self, vectors: ChromaStore, keywords: KeywordIndex) -> None:
         self.vectors = vectors
         self.keywords = keywords
 
@@ -38,6 +39,16 @@ class NewsStore:
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by embedding similarity."""
         return self.vectors.search(query, k, where)
+
+    def embed_query(self, query: str) -> list[float]:
+        """Return the query's vector, to reuse for several searches."""
+        return self.vectors.embed_query(query)
+
+    def search_by_vector(
+        self, vector: Sequence[float], k: int, where: SearchFilter | None = None
+    ) -> list[Passage]:
+        """Return up to ``k`` passages by similarity to an embedded query."""
+        return self.vectors.search_by_vector(vector, k, where)
 
     def keyword_search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by BM25 score."""

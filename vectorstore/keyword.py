@@ -4,6 +4,9 @@ FTS5 ranks with Okapi BM25 (``bm25()``) and its ``porter`` tokenizer stems Engli
 ``bm25s`` or ``rank_bm25``, which build their matrices in one go, it takes additions and
 deletions one chunk at a time inside a transaction, so it never needs rebuilding: not per
 query, not per process start, not after a crash (a transaction either happened or not).
+
+Besides the chunk's text, each row indexes its article's title and outlet in columns of their
+own, weighted in the BM25 score: a question naming a headline's words or an outlet finds it.
 """
 
 from __future__ import annotations
@@ -30,11 +33,14 @@ CREATE TABLE IF NOT EXISTS chunk (
 );
 CREATE INDEX IF NOT EXISTS chunk_source ON chunk(source);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(
-    body, title, tokenize = 'porter unicode61 remove_diacritics 2'
+    body, title, source, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
-# How much a title word counts against a body word in the BM25 score.
+# Bumped whenever the FTS columns change; an older index is re-built from its chunk table.
+SCHEMA_VERSION = 2
+# How much a title or outlet word counts against a body word in the BM25 score.
 TITLE_WEIGHT = 2.0
+SOURCE_WEIGHT = 1.0
 _MAX_QUERY_WORDS = 64
 
 
@@ -49,7 +55,26 @@ class KeywordIndex:
         self._lock = threading.Lock()
         with self._lock, self._db:
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._migrate()
             self._db.executescript(_SCHEMA)
+
+    def _migrate(self) -> None:
+        """Re-build the FTS table of an index written by an older version, from its chunk rows."""
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version >= SCHEMA_VERSION:
+            return
+        had_fts = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'chunk_fts'").fetchone()
+        self._db.execute("DROP TABLE IF EXISTS chunk_fts")
+        self._db.executescript(_SCHEMA)
+        if had_fts:
+            rows = self._db.execute("SELECT rowid, text, meta, source FROM chunk").fetchall()
+            for rowid, text, meta, source in rows:
+                title = json.loads(meta).get("title", "")
+                self._db.execute(
+                    "INSERT INTO chunk_fts (rowid, body, title, source) VALUES (?, ?, ?, ?)",
+                    (rowid, text, title, source),
+                )
+        self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def missing(self, ids: Sequence[str]) -> set[str]:
         """Return the ids among ``ids`` that are not in the index."""
@@ -84,8 +109,8 @@ class KeywordIndex:
                     ),
                 )
                 self._db.execute(
-                    "INSERT INTO chunk_fts (rowid, body, title) VALUES (?, ?, ?)",
-                    (cursor.lastrowid, chunk.text, chunk.title),
+                    "INSERT INTO chunk_fts (rowid, body, title, source) VALUES (?, ?, ?, ?)",
+                    (cursor.lastrowid, chunk.text, chunk.title, chunk.source),
                 )
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -110,10 +135,10 @@ class KeywordIndex:
         if not expression:
             return []
         sql = (
-            "SELECT c.id, c.text, c.meta, -bm25(chunk_fts, 1.0, ?) AS score "
+            "SELECT c.id, c.text, c.meta, -bm25(chunk_fts, 1.0, ?, ?) AS score "
             "FROM chunk_fts JOIN chunk c ON c.rowid = chunk_fts.rowid WHERE chunk_fts MATCH ?"
         )
-        params: list[object] = [TITLE_WEIGHT, expression]
+        params: list[object] = [TITLE_WEIGHT, SOURCE_WEIGHT, expression]
         if where is not None and where.sources is not None:
             sql += f" AND c.source IN ({','.join('?' * len(where.sources))})"
             params.extend(where.sources)

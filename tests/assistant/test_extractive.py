@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from assistant.answer import ABSTAIN_TEXT
-from assistant.extractive import ExtractiveAnswerer
+from assistant.extractive import ExtractiveAnswerer, best_sentence_coverage, cited_outlets, unknown_names
 from ingest.records import Chunk
 from vectorstore.base import Passage
 
@@ -55,3 +55,35 @@ def test_a_sentence_repeated_by_overlapping_chunks_is_quoted_once() -> None:
     )
     quotes = [c.quote for c in answer.citations]
     assert len(quotes) == len(set(quotes))
+
+
+def test_abstains_when_the_question_cites_an_outlet_no_passage_comes_from() -> None:
+    question = "According to a Daily Planet report, who was blamed for the Camp Taji attack?"
+    assert ExtractiveAnswerer().answer(question, [passage(TAJI)]).abstained
+    assert cited_outlets("an article by The Times of India and the Fast News report") == [
+        "The Times of India",
+        "Fast News",
+    ]
+    answered = ExtractiveAnswerer().answer(
+        "Who was blamed in the Fast News report on Camp Taji?", [passage(TAJI)]
+    )
+    assert not answered.abstained and "Kataib Hezbollah" in answered.text
+
+
+def test_abstains_when_several_names_of_the_question_are_in_no_passage() -> None:
+    unknown = "Did Oleg Fomenko blame Kataib Hezbollah for the Camp Taji attack, as Zubair Qureshi said?"
+    assert unknown_names(unknown, [passage(TAJI)]) == {"oleg", "fomenko", "zubair", "qureshi"}
+    assert ExtractiveAnswerer().answer(unknown, [passage(TAJI)]).abstained
+    # One unfamiliar name is not enough: questions often name something a passage words differently.
+    one = "Who did Esper and the Pentagon blame for the Camp Taji attack?"
+    assert unknown_names(one, [passage(TAJI)]) == {"pentagon"}
+    assert not ExtractiveAnswerer().answer(one, [passage(TAJI)]).abstained
+
+
+def test_best_sentence_coverage_prefers_one_sentence_that_says_it_all() -> None:
+    scattered = passage("Kataib Hezbollah met. The attack was loud. Camp Taji is north of Baghdad.", n=1)
+    whole = passage("Officials blamed Kataib Hezbollah for the attack on Camp Taji. Rain fell.", n=2)
+    coverage = best_sentence_coverage(
+        "Who blamed Kataib Hezbollah for the Camp Taji attack?", [scattered, whole]
+    )
+    assert coverage["c2"] > coverage["c1"] > 0

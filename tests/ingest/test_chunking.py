@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import Chunker, simple_token_spans
+from ingest.chunking import Chunker, article_header, indexed_text, simple_token_spans
 from ingest.records import Article
 from tests.conftest import EVAL, require_shared
 
@@ -75,6 +75,24 @@ def test_a_sentence_longer_than_the_budget_is_cut_between_words() -> None:
         )
 
 
+def test_headers_name_title_outlet_and_date_and_shrink_the_budget() -> None:
+    assert (
+        article_header("Rockets hit  Taji", "Fast News", "2020-03")
+        == "Rockets hit Taji (Fast News, March 2020)\n"
+    )
+    assert article_header("T", None, "2023-10-05T08:45:59+00:00") == "T (October 5, 2023)\n"
+    assert article_header("", None, None) == ""
+    assert len(article_header("word " * 200, "Outlet", None)) < 200
+    body = story(40)
+    plain = Chunker(simple_token_spans, budget=50, overlap=0).chunk(article(body))
+    headed = Chunker(simple_token_spans, budget=50, overlap=0, header_limit=50).chunk(article(body))
+    assert len(headed) > len(plain)
+    for chunk in headed:
+        assert body[chunk.start : chunk.end] == chunk.text and chunk.title == "T"
+        assert indexed_text(chunk) == "T (Fast News, March 2020)\n" + chunk.text
+        assert len(simple_token_spans(indexed_text(chunk))) <= 50
+
+
 @pytest.mark.model
 @pytest.mark.shared
 def test_real_tokenizer_keeps_every_corpus_chunk_within_the_model_limit() -> None:
@@ -86,12 +104,21 @@ def test_real_tokenizer_keeps_every_corpus_chunk_within_the_model_limit() -> Non
 
     corpus = require_shared(EVAL / "news_corpus.jsonl")
     chunker = make_chunker(Settings())
+    headed = make_chunker(Settings(enrich_chunks=True))
     tokenizer = AutoTokenizer.from_pretrained(str(bundled_model_path()))
     records = [json.loads(line) for line in Path(corpus).read_text(encoding="utf-8").splitlines()[:60]]
     longest = 0
     for record in records:
         body = record["body"]
-        for chunk in chunker.chunk(Article(id=record["id"], title=record["title"], body=body)):
+        # A long title and outlet make a long header: the chunks shrink to leave it room.
+        title = record["title"] + " " + "extra title words" * 20
+        art = Article(
+            id=record["id"], title=title, body=body, source=record["source"], published="2023-10-05"
+        )
+        for chunk in chunker.chunk(art):
             assert body[chunk.start : chunk.end] == chunk.text
             longest = max(longest, len(tokenizer(chunk.text)["input_ids"]))
+        for chunk in headed.chunk(art):
+            assert body[chunk.start : chunk.end] == chunk.text
+            assert len(tokenizer(indexed_text(chunk))["input_ids"]) <= 256
     assert 200 < longest <= 256

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from ingest.records import Chunk
 from tests.fakes import BagOfWordsEmbeddings
+from vectorstore.base import SearchFilter
 from vectorstore.chroma import ChromaStore, persistent_client
 from vectorstore.hybrid import NewsStore
 from vectorstore.keyword import KeywordIndex
@@ -36,3 +37,17 @@ def test_a_chunk_missing_from_either_index_counts_as_missing(tmp_path: Path) -> 
     store.add([chunk(1, "only in the vectors, as after a crash between the two writes")])
     assert store.missing(["c1"]) == set()
     assert store.keywords.ids() == {"c1"}
+
+
+def test_vectors_come_from_the_embedded_text_while_the_stored_text_stays_exact(tmp_path: Path) -> None:
+    embeddings = BagOfWordsEmbeddings()
+    vectors = ChromaStore(
+        persistent_client(tmp_path / "db"), embeddings, embedded_text=lambda c: f"{c.title} {c.text}"
+    )
+    store = NewsStore(vectors, KeywordIndex(tmp_path / "kw.sqlite3"))
+    store.add([chunk(1, "rockets hit the base"), chunk(2, "storm hits the coast")])
+    assert embeddings.embedded == ["T rockets hit the base", "T storm hits the coast"]
+    vector = store.embed_query("storm coast")
+    (best,) = store.search_by_vector(vector, 1)
+    assert (best.chunk.id, best.text) == ("c2", "storm hits the coast")
+    assert store.search_by_vector(vector, 5, SearchFilter(sources=("Nowhere",))) == []

@@ -87,3 +87,24 @@ def test_a_failed_write_leaves_nothing_half_done(index: KeywordIndex) -> None:
     with pytest.raises((sqlite3.Error, TypeError)):
         index.add([chunk(8, "fresh words"), bad])
     assert index.missing(["c8", "c9"]) == {"c8", "c9"}
+
+
+def test_outlet_names_are_searched_and_an_older_index_is_rebuilt_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        """
+        CREATE TABLE chunk (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, source TEXT,
+            date_from INTEGER, date_to INTEGER, text TEXT NOT NULL, meta TEXT NOT NULL);
+        CREATE VIRTUAL TABLE chunk_fts USING fts5(body, title, tokenize = 'porter unicode61');
+        INSERT INTO chunk VALUES
+            (1, 'c1', 'Harbor Gazette', NULL, NULL, 'Rain fell.', '{"title": "Weather"}');
+        INSERT INTO chunk_fts (rowid, body, title) VALUES (1, 'Rain fell.', 'Weather');
+        """
+    )
+    old.commit()
+    old.close()
+    index = KeywordIndex(path)
+    assert [p.chunk.id for p in index.search("gazette", 5)] == ["c1"]
+    assert [p.chunk.id for p in index.search("weather", 5)] == ["c1"]
+    assert index.search("gazette", 5)[0].chunk.title == "Weather"
