@@ -145,10 +145,7 @@ class NewsAssistant:
             on_progress,
             ledger=self.ledger,
             sync=sync,
-            config=(
-                f"{settings.embedding_model}/{settings.chunk_tokens}/{settings.chunk_overlap_tokens}"
-                + ("/headers" if settings.enrich_chunks else "")
-            ),
+            config=index_config(settings),
             batch_chunks=settings.index_batch_chunks,
             feed_timeout=settings.feed_timeout,
             on_wait=on_wait,
@@ -284,6 +281,20 @@ class NewsAssistant:
                 f"Outlets indexed: {listing}."
             )
         return tuple(resolved)
+
+
+def index_config(settings: Settings) -> str:
+    """Return what names the chunking and embedding setup in the record manager's fingerprints.
+
+    Changing it makes every article look changed. The float32 torch backend adds nothing, so
+    stores recorded before there was a choice of backend keep their records.
+    """
+    config = f"{settings.embedding_model}/{settings.chunk_tokens}/{settings.chunk_overlap_tokens}"
+    if settings.enrich_chunks:
+        config += "/headers"
+    if settings.embedding_backend != "torch":
+        config += f"/{settings.embedding_backend}"
+    return config
 
 
 def _bound(value: DateLike, name: str, *, end: bool) -> int | None:

@@ -183,7 +183,11 @@ def _id_number(question_id: str) -> int:
 
 def _index_settings(settings: Settings) -> dict[str, Any]:
     fields = ("embedding_model", "chunk_tokens", "chunk_overlap_tokens", "enrich_chunks", "collection")
-    return {name: getattr(settings, name) for name in fields}
+    values = {name: getattr(settings, name) for name in fields}
+    # Records written before the backend could be chosen describe float32 torch indexes.
+    if settings.embedding_backend != "torch":
+        values["embedding_backend"] = settings.embedding_backend
+    return values
 
 
 def _run_ours(bot: Any, questions: Sequence[Question], k: int) -> Outcome:
@@ -243,9 +247,12 @@ def _run_baseline(
     from assistant.baseline import LangChainBaseline
     from ingest.readers import read_file
 
-    settings = bot.settings
+    from assistant.factory import make_embeddings
+
+    # The baseline is what the LangChain docs lead to: the model in float32 sentence-transformers.
+    settings = bot.settings.model_copy(update={"embedding_backend": "torch"})
     baseline = LangChainBaseline(
-        folder, bot.embeddings, settings.embedding_model, settings.chunk_overlap_tokens
+        folder, make_embeddings(settings), settings.embedding_model, settings.chunk_overlap_tokens
     )
     identity = fingerprint(
         corpus, {"baseline": "langchain", "model": settings.embedding_model, "overlap": baseline.overlap}

@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.answer import ABSTAIN_TEXT, Answer, Citation
 from assistant.query import OutletMatcher
@@ -128,15 +129,16 @@ class ExtractiveAnswerer:
     def rank_sentences(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
         """Return every sentence of the passages, best answer first."""
         wanted = set(terms(question)) - _FRAMING
+        analysed = [(passage, analyse(passage.text)) for passage in passages]
         candidates = [
-            _Candidate(passage, rank, start, end, frozenset(terms(passage.text[start:end])))
-            for rank, passage in enumerate(passages)
-            for start, end in sentence_spans(passage.text)
+            _Candidate(passage, rank, start, end, sentence_terms)
+            for rank, (passage, text) in enumerate(analysed)
+            for (start, end), sentence_terms in zip(text.spans, text.sentence_terms, strict=True)
         ]
         if not wanted or not candidates:
             return []
         # Question terms each passage mentions anywhere: the topic a sentence sits in.
-        context = {id(passage): set(terms(passage.text)) & wanted for passage in passages}
+        context = {id(passage): text.terms & wanted for passage, text in analysed}
         fits = _answer_type(question, wanted)
         frequency = Counter(term for candidate in candidates for term in candidate.terms & wanted)
         weight = {term: math.log(1.0 + (len(candidates) + 1) / (frequency[term] + 0.5)) for term in wanted}
@@ -158,6 +160,26 @@ class ExtractiveAnswerer:
             scored.append(Scored(candidate.passage, candidate.start, candidate.end, covered, score))
         scored.sort(key=lambda s: s.score, reverse=True)
         return scored
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """A passage's sentences and stemmed terms, worked out once per text."""
+
+    spans: tuple[tuple[int, int], ...]
+    sentence_terms: tuple[frozenset[str], ...]
+    terms: frozenset[str]
+
+
+@lru_cache(maxsize=8192)
+def analyse(text: str) -> Analysed:
+    """Return the sentence spans and terms of a passage's text (cached: the same chunks come back).
+
+    Splitting and stemming every candidate again was the largest Python cost of a question.
+    """
+    spans = tuple(sentence_spans(text))
+    sentence_terms = tuple(frozenset(terms(text[start:end])) for start, end in spans)
+    return Analysed(spans, sentence_terms, frozenset(terms(text)))
 
 
 def best_sentence_coverage(question: str, passages: Sequence[Passage]) -> dict[str, float]:
@@ -190,7 +212,8 @@ def unknown_names(question: str, passages: Sequence[Passage]) -> set[str]:
     known: set[str] = set()
     for passage in passages:
         chunk = passage.chunk
-        known.update(terms(f"{chunk.text} {chunk.title} {chunk.source or ''}"))
+        known.update(analyse(chunk.text).terms)
+        known.update(terms(f"{chunk.title} {chunk.source or ''}"))
     return names - known
 
 

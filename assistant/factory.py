@@ -9,7 +9,7 @@ from assistant.retrieval import DenseRetriever, HybridRetriever, Retriever
 from assistant.settings import Settings
 from ingest.chunking import Chunker, TokenSpans, indexed_text
 from vectorstore.base import ChunkStore
-from vectorstore.embeddings import LazyEmbeddings, load_embeddings, load_tokenizer
+from vectorstore.embeddings import LazyEmbeddings, embedder_id, load_embeddings, load_tokenizer
 from vectorstore.hybrid import NewsStore
 from vectorstore.keyword import KeywordIndex
 
@@ -24,7 +24,14 @@ if TYPE_CHECKING:
 
 def make_embeddings(settings: Settings) -> Embeddings:
     """Return the configured embedder; its weights load on the first embedding."""
-    return LazyEmbeddings(lambda: load_embeddings(settings.embedding_model, settings.embedding_batch_size))
+    return LazyEmbeddings(
+        lambda: load_embeddings(
+            settings.embedding_model,
+            settings.embedding_batch_size,
+            settings.embedding_backend,
+            settings.model_cache_dir,
+        )
+    )
 
 
 def make_chunker(settings: Settings, token_spans: TokenSpans | None = None) -> Chunker:
@@ -57,7 +64,19 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
     else:
         client = persistent_client(settings.store_dir)
     embedded_text = indexed_text if settings.enrich_chunks else None
-    vectors = ChromaStore(client, embeddings, settings.collection, embedded_text)
+    place = (
+        f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.store_dir)
+    )
+    vectors = ChromaStore(
+        client,
+        embeddings,
+        settings.collection,
+        embedded_text,
+        embedder=embedder_id(settings.embedding_model, settings.embedding_backend),
+        # Stores from before the backend setting hold float32 torch vectors.
+        legacy_embedder=embedder_id(settings.embedding_model, "torch"),
+        place=place,
+    )
     keywords = KeywordIndex(settings.store_dir / f"{settings.collection}-{KEYWORD_INDEX_FILE}")
     return NewsStore(vectors, keywords)
 

@@ -183,6 +183,25 @@ class Settings(BaseSettings):
         ),
     )
 
+    # Speed (issue 7)
+    embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
+        "onnx-int8",
+        description=(
+            "How the embedding model runs: `onnx-int8` (ONNX Runtime, weights quantised to int8, "
+            "about twice as fast as torch, same retrieval quality: docs/benchmarks.md), `onnx` "
+            "(ONNX Runtime, float32) or `torch` (sentence-transformers, float32). The onnx model "
+            "is exported from the model's own weights on first use, never downloaded. A store "
+            "remembers the backend it was built with and refuses another."
+        ),
+    )
+    model_cache_dir: str = Field(
+        "",
+        description=(
+            "Folder where the onnx backends keep the model they export; empty means "
+            "$XDG_CACHE_HOME/newsqa or ~/.cache/newsqa."
+        ),
+    )
+
     @field_validator("store_dir", mode="before")
     @classmethod
     def _expand_user(cls, value: object) -> object:

@@ -19,10 +19,16 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
 WRITE_BATCH = 64
+EMBEDDER_KEY = "newsqa_embedder"
+"""Collection metadata naming the embedder (model and backend) its vectors were made with."""
 
 
 class StoreError(RuntimeError):
     """The store cannot be opened or used; the message names the folder or server."""
+
+
+class EmbedderMismatchError(StoreError):
+    """The store's vectors were made by another embedder than the one configured."""
 
 
 def persistent_client(path: Path) -> ClientAPI:
@@ -60,7 +66,11 @@ class ChromaStore:
     """One Chroma collection of chunks, embedded with the given LangChain embedder.
 
     ``embedded_text`` gives the text whose vector stands for a chunk (default: its text);
-    Chroma's document is always the chunk's exact text.
+    Chroma's document is always the chunk's exact text. ``embedder`` names the embedder (see
+    `vectorstore.embeddings.embedder_id`): the first write records it in the collection, and
+    writing or searching with another raises `EmbedderMismatchError`, since vectors of one
+    model or backend mean nothing to another. A collection holding chunks but no record was
+    built before records were kept, and counts as ``legacy_embedder``'s.
     """
 
     def __init__(
@@ -69,6 +79,9 @@ class ChromaStore:
         embeddings: Embeddings,
         collection: str = "news",
         embedded_text: Callable[[Chunk], str] | None = None,
+        embedder: str | None = None,
+        legacy_embedder: str | None = None,
+        place: str = "",
     ) -> None:
         from langchain_chroma import Chroma
 
@@ -81,6 +94,35 @@ class ChromaStore:
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
         self._collection = self._vectors._collection
+        self._embedder = embedder
+        self._legacy_embedder = legacy_embedder
+        self._place = place or f"the collection {collection!r}"
+        self._checked = embedder is None
+
+    def check_embedder(self, writing: bool = False) -> None:
+        """Raise `EmbedderMismatchError` if the stored vectors come from another embedder.
+
+        Before the first write, record ours in the (empty) collection.
+        """
+        if self._checked:
+            return
+        metadata = dict(self._collection.metadata or {})
+        stored = metadata.get(EMBEDDER_KEY)
+        if stored is None and self._collection.count() > 0:
+            stored = self._legacy_embedder
+        if stored is None:
+            if not writing:
+                return  # empty: nothing to mismatch yet
+            metadata[EMBEDDER_KEY] = self._embedder
+            self._collection.modify(metadata=metadata)
+        elif stored != self._embedder:
+            raise EmbedderMismatchError(
+                f"the index in {self._place} was built with the {stored} embeddings, and this run "
+                f"is set up for {self._embedder}: vectors of one can't be searched with the other. "
+                "Set NEWSQA_EMBEDDING_BACKEND (and NEWSQA_EMBEDDING_MODEL) to what the index was "
+                "built with, or index the articles into a fresh NEWSQA_STORE_DIR."
+            )
+        self._checked = True
 
     def missing(self, ids: Sequence[str]) -> set[str]:
         """Return the ids among ``ids`` that are not stored yet."""
@@ -94,9 +136,14 @@ class ChromaStore:
 
     def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
         """Embed and upsert the chunks in batches; return how many were written."""
+        self.check_embedder(writing=True)
+        # Texts of like length in one model call pad little: most chunks fill the budget, the
+        # last of each article is shorter.
+        texts = {chunk.id: self._embedded_text(chunk) for chunk in chunks}
+        chunks = sorted(chunks, key=lambda chunk: len(texts[chunk.id]))
         for offset in range(0, len(chunks), WRITE_BATCH):
             batch = chunks[offset : offset + WRITE_BATCH]
-            vectors = self._embeddings.embed_documents([self._embedded_text(chunk) for chunk in batch])
+            vectors = self._embeddings.embed_documents([texts[chunk.id] for chunk in batch])
             self._collection.upsert(
                 ids=[chunk.id for chunk in batch],
                 embeddings=vectors,  # type: ignore[arg-type]
@@ -114,6 +161,7 @@ class ChromaStore:
 
     def embed_query(self, query: str) -> list[float]:
         """Return the query's vector, to search with it several times."""
+        self.check_embedder()
         return self._embeddings.embed_query(query)
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
@@ -126,6 +174,7 @@ class ChromaStore:
         self, vector: Sequence[float], k: int, where: SearchFilter | None = None
     ) -> list[Passage]:
         """Return up to ``k`` passages by cosine similarity to an embedded query, best first."""
+        self.check_embedder()
         results = self._collection.query(
             query_embeddings=[list(vector)],  # type: ignore[arg-type]
             n_results=k,

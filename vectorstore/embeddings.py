@@ -52,10 +52,16 @@ def resolve_model(model: str) -> str:
 
 
 def load_tokenizer(model: str = "") -> ModelTokenizer:
-    """Load only the model's fast tokenizer (no weights), for chunking."""
+    """Load only the model's fast tokenizer (no weights), for chunking.
+
+    A model folder with a ``tokenizer.json`` is read by the ``tokenizers`` library alone:
+    importing transformers (and with it torch) would cost seconds and hundreds of MB.
+    """
+    location = resolve_model(model)
+    if (Path(location) / "tokenizer.json").is_file():
+        return _fast_tokenizer(Path(location))
     from transformers import AutoTokenizer
 
-    location = resolve_model(model)
     try:
         tokenizer = AutoTokenizer.from_pretrained(location)
     except (OSError, ValueError) as exc:
@@ -71,8 +77,44 @@ def load_tokenizer(model: str = "") -> ModelTokenizer:
     return ModelTokenizer(token_spans, _max_tokens(location, tokenizer.model_max_length), special)
 
 
-def load_embeddings(model: str = "", batch_size: int = 32) -> Embeddings:
-    """Load the sentence-transformers model as normalised LangChain embeddings."""
+def _fast_tokenizer(location: Path) -> ModelTokenizer:
+    """Load ``tokenizer.json`` with the ``tokenizers`` library, untruncated and unpadded."""
+    from tokenizers import Tokenizer
+
+    try:
+        tokenizer = Tokenizer.from_file(str(location / "tokenizer.json"))
+    except Exception as exc:  # tokenizers raises a bare Exception for a bad file
+        raise EmbeddingModelError(_cannot_load(str(location), exc)) from None
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+
+    def token_spans(text: str) -> Sequence[tuple[int, int]]:
+        return tokenizer.encode(text, add_special_tokens=False).offsets
+
+    special = len(tokenizer.encode("", add_special_tokens=True).ids)
+    config = location / "tokenizer_config.json"
+    limit = 0
+    if config.is_file():
+        value = json.loads(config.read_text(encoding="utf-8")).get("model_max_length")
+        limit = value if isinstance(value, int) else 0
+    return ModelTokenizer(token_spans, _max_tokens(str(location), limit), special)
+
+
+def embedder_id(model: str, backend: str) -> str:
+    """Return what identifies the vectors an embedder makes: the model and how it runs."""
+    return f"{model or 'bundled all-MiniLM-L6-v2'} ({backend})"
+
+
+def load_embeddings(
+    model: str = "", batch_size: int = 32, backend: str = "torch", cache_dir: str = ""
+) -> Embeddings:
+    """Load the model as normalised LangChain embeddings, on the given backend.
+
+    ``torch`` runs sentence-transformers in float32; ``onnx`` and ``onnx-int8`` run ONNX
+    Runtime on a file exported (and quantised) from the same weights into ``cache_dir``.
+    """
+    if backend != "torch":
+        return _load_onnx(model, batch_size, quantized=backend == "onnx-int8", cache_dir=cache_dir)
     from langchain_huggingface import HuggingFaceEmbeddings
     from transformers.utils import logging as transformers_logging
 
@@ -86,6 +128,34 @@ def load_embeddings(model: str = "", batch_size: int = 32) -> Embeddings:
         )
     except (OSError, ValueError) as exc:
         raise EmbeddingModelError(_cannot_load(model, exc)) from None
+
+
+def _load_onnx(model: str, batch_size: int, quantized: bool, cache_dir: str) -> Embeddings:
+    from vectorstore.onnx_embeddings import (
+        OnnxEmbeddings,
+        OnnxExportError,
+        default_cache_dir,
+        exported_model,
+    )
+
+    location = Path(resolve_model(model))
+    if not location.is_dir():
+        raise EmbeddingModelError(
+            f"the onnx backends need a local model folder, and {model!r} is not one: give "
+            "NEWSQA_EMBEDDING_MODEL a folder, or set NEWSQA_EMBEDDING_BACKEND=torch."
+        )
+    cache = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    try:
+        model_file = exported_model(location, cache, quantized)
+    except OnnxExportError as exc:
+        raise EmbeddingModelError(str(exc)) from None
+    except OSError as exc:
+        raise EmbeddingModelError(
+            f"cannot write the exported model into {cache}: {exc}. Set NEWSQA_MODEL_CACHE_DIR to a "
+            "writable folder."
+        ) from None
+    limit = _max_tokens(str(location), 512)
+    return OnnxEmbeddings(model_file, location / "tokenizer.json", limit, batch_size)
 
 
 class LazyEmbeddings(Embeddings):

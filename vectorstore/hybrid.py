@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from ingest.records import Chunk
 from vectorstore.base import IndexStats, Passage, Progress, SearchFilter
 from vectorstore.chroma import ChromaStore
 from vectorstore.keyword import KeywordIndex
+
+# How long a chunk count is trusted: a question asks for it twice (is the index empty? has it
+# changed since the outlets were read?), and Chroma's count costs a millisecond or more.
+COUNT_SECONDS = 1.0
 
 
 class NewsStore:
@@ -20,6 +25,7 @@ class NewsStore:
     def __init__(self, vectors: ChromaStore, keywords: KeywordIndex) -> None:
         self.vectors = vectors
         self.keywords = keywords
+        self._count: tuple[float, int] | None = None
 
     def missing(self, ids: Sequence[str]) -> set[str]:
         """Return the ids missing from the vectors or from the keyword index."""
@@ -27,12 +33,15 @@ class NewsStore:
 
     def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
         """Embed and store the chunks, then index their words; return how many."""
+        self._count = None
         written = self.vectors.add(chunks, progress)
         self.keywords.add(chunks)
+        self._count = None
         return written
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks from both indexes."""
+        self._count = None
         self.vectors.delete(ids)
         self.keywords.delete(ids)
 
@@ -55,8 +64,11 @@ class NewsStore:
         return self.keywords.search(query, k, where)
 
     def count(self) -> int:
-        """Return the number of stored chunks."""
-        return self.vectors.count()
+        """Return the number of stored chunks (as of at most `COUNT_SECONDS` ago, for other writers)."""
+        now = time.monotonic()
+        if self._count is None or now - self._count[0] > COUNT_SECONDS:
+            self._count = (now, self.vectors.count())
+        return self._count[1]
 
     def stats(self) -> IndexStats:
         """Return what the index holds."""

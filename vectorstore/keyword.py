@@ -134,22 +134,29 @@ class KeywordIndex:
         expression = match_expression(query)
         if not expression:
             return []
-        sql = (
-            "SELECT c.id, c.text, c.meta, -bm25(chunk_fts, 1.0, ?, ?) AS score "
-            "FROM chunk_fts JOIN chunk c ON c.rowid = chunk_fts.rowid WHERE chunk_fts MATCH ?"
-        )
-        params: list[object] = [TITLE_WEIGHT, SOURCE_WEIGHT, expression]
-        if where is not None and where.sources is not None:
-            sql += f" AND c.source IN ({','.join('?' * len(where.sources))})"
-            params.extend(where.sources)
-        if where is not None and where.since is not None:
-            sql += " AND c.date_to >= ?"
-            params.append(where.since)
-        if where is not None and where.until is not None:
-            sql += " AND c.date_from <= ?"
-            params.append(where.until)
-        sql += " ORDER BY score DESC LIMIT ?"
+        # The best k are chosen on rowids and scores alone; only they are joined to their text,
+        # so a query matching most of a large index doesn't read every match's text.
+        inner = "SELECT chunk_fts.rowid AS rowid, -bm25(chunk_fts, 1.0, ?, ?) AS score FROM chunk_fts"
+        params: list[object] = [TITLE_WEIGHT, SOURCE_WEIGHT]
+        conditions = ["chunk_fts MATCH ?"]
+        params.append(expression)
+        if where is not None and not where.is_empty():
+            inner += " JOIN chunk k ON k.rowid = chunk_fts.rowid"
+            if where.sources is not None:
+                conditions.append(f"k.source IN ({','.join('?' * len(where.sources))})")
+                params.extend(where.sources)
+            if where.since is not None:
+                conditions.append("k.date_to >= ?")
+                params.append(where.since)
+            if where.until is not None:
+                conditions.append("k.date_from <= ?")
+                params.append(where.until)
+        inner += " WHERE " + " AND ".join(conditions) + " ORDER BY score DESC LIMIT ?"
         params.append(k)
+        sql = (
+            f"SELECT c.id, c.text, c.meta, top.score FROM ({inner}) top "
+            "JOIN chunk c ON c.rowid = top.rowid ORDER BY top.score DESC"
+        )
         with self._lock:
             rows = self._db.execute(sql, params).fetchall()
         return [

@@ -1,0 +1,179 @@
+"""``python -m bench``: ingest and query speed, side by side, written into docs/benchmarks.md.
+
+    python -m bench [--corpus FILE] [--questions FILE] [--work DIR] [--articles N]
+                    [--queries N] [--scale-chunks N] [--cold-runs N] [--write]
+
+In one run, on the MultiHop-RAG corpus (all 609 articles unless ``--articles``): our ingest
+(`NewsAssistant.index`) and the plain LangChain baseline's, the bare encoder in float32
+(the reference) and int8, re-indexing the unchanged corpus, warm query latency at the
+corpus's size and at ``--scale-chunks`` chunks, peak memory of each process, and cold start
+(a new ``python -m assistant ask`` process to its answer). Every measurement runs in a
+process of its own (`bench.tasks`). ``--write`` replaces this benchmark's part of
+docs/benchmarks.md, between its markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.report import markdown, write
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_EVAL = REPO.parent / "shared" / "eval"
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run a command as a new process; return its wall time, peak RSS and (for tasks) its JSON."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        load = os.getloadavg()[0]
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, cwd=REPO, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if process.returncode != 0:
+        raise RuntimeError(f"{shlex.join(command)} failed ({process.returncode}):\n{stderr[-3000:]}")
+    result: dict[str, Any] = {}
+    lines = stdout.strip().splitlines()
+    try:
+        result = json.loads(stdout)  # `--json` commands print one object
+    except json.JSONDecodeError:
+        if lines and lines[-1].startswith("{"):
+            result = json.loads(lines[-1])  # tasks print theirs last
+    if not isinstance(result, dict):
+        result = {}
+    # ru_maxrss is in KiB on Linux.
+    result.update(
+        wall_seconds=round(seconds, 2),
+        peak_rss_mb=round(usage.ru_maxrss / 1024, 1),
+        load_before=round(load, 2),
+        load_after=round(os.getloadavg()[0], 2),
+    )
+    return result
+
+
+def task(name: str, *args: str) -> dict[str, Any]:
+    """Run one `bench.tasks` task in a new process."""
+    return measure([sys.executable, "-m", "bench.tasks", name, *args])
+
+
+def subset(corpus: Path, articles: int | None, work: Path) -> Path:
+    """Return the corpus, or a file of its first ``articles`` lines."""
+    if articles is None:
+        return corpus
+    target = work / f"{corpus.stem}-{articles}.jsonl"
+    with corpus.open(encoding="utf-8") as source:
+        lines = [line for line in source if line.strip()][:articles]
+    target.write_text("".join(lines), encoding="utf-8")
+    return target
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Run every measurement in order and return the results."""
+    work: Path = args.work
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    corpus = subset(args.corpus, args.articles, work)
+    say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    results: dict[str, Any] = {
+        "command": "python -m bench " + shlex.join(sys.argv[1:]),
+        "corpus": str(args.corpus),
+        "articles_option": args.articles,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
+        "load_start": [round(x, 2) for x in os.getloadavg()],
+        "started": time.strftime("%Y-%m-%d %H:%M"),
+    }
+    store, scaled = work / "newsqa", work / "scaled"
+    say("ingest: newsqa (NewsAssistant.index) ...")
+    results["ingest"] = task("ingest", "--corpus", str(corpus), "--store", str(store))
+    say(f"  {results['ingest']}")
+    say("ingest: LangChain baseline ...")
+    results["baseline"] = task("baseline", "--corpus", str(corpus), "--store", str(work / "baseline"))
+    say(f"  {results['baseline']}")
+    for backend in ("torch", "onnx-int8"):
+        say(f"encoder alone: {backend} ...")
+        results[f"encoder_{backend}"] = task("encoder", "--corpus", str(corpus), "--backend", backend)
+        say(f"  {results[f'encoder_{backend}']}")
+    say("re-index through the command line ...")
+    results["reindex_command"] = measure(
+        [sys.executable, "-m", "ingest", str(corpus), "--store", str(store), "--json"]
+    )
+    count = str(args.queries)
+    say("queries (warm) ...")
+    results["queries"] = task("queries", "--store", str(store), "--questions", str(args.questions), "--count", count)
+    say(f"  {results['queries']}")
+    results["cold"] = cold_starts(store, args.questions, args.cold_runs)
+    say(f"  cold: {results['cold']}")
+    say(f"scaled store of {args.scale_chunks} chunks ...")
+    results["scale"] = task(
+        "scale", "--source", str(store), "--store", str(scaled), "--chunks", str(args.scale_chunks)
+    )
+    say(f"  {results['scale']}")
+    results["scaled_queries"] = task(
+        "queries", "--store", str(scaled), "--questions", str(args.questions), "--count", count
+    )
+    say(f"  {results['scaled_queries']}")
+    results["scaled_cold"] = cold_starts(scaled, args.questions, args.cold_runs)
+    say(f"  cold: {results['scaled_cold']}")
+    results["load_end"] = [round(x, 2) for x in os.getloadavg()]
+    return results
+
+
+def cold_starts(store: Path, questions: Path, runs: int) -> dict[str, Any]:
+    """Time new ``python -m assistant ask`` processes from start to printed answer."""
+    from assistant.evaluation import load_questions
+
+    asked = [q.question for q in load_questions(questions)]
+    timings = [
+        measure([sys.executable, "-m", "assistant", "ask", asked[n % len(asked)], "--store", str(store)])
+        for n in range(runs)
+    ]
+    seconds = [t["wall_seconds"] for t in timings]
+    return {
+        "runs": runs,
+        "median_seconds": round(statistics.median(seconds), 2),
+        "max_seconds": max(seconds),
+        "peak_rss_mb": max(t["peak_rss_mb"] for t in timings),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options, run the benchmark, print (and with --write, record) the results."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=SHARED_EVAL / "news_corpus.jsonl")
+    parser.add_argument("--questions", type=Path, default=SHARED_EVAL / "questions_dev.jsonl")
+    parser.add_argument(
+        "--work", type=Path, default=Path(tempfile.gettempdir()) / "newsqa-bench",
+        help="scratch folder for the stores (emptied first; keep it outside the repo)",
+    )  # fmt: skip
+    parser.add_argument("--articles", type=int, help="only the first N articles (a quick run)")
+    parser.add_argument("--queries", type=int, default=200, help="questions timed per store")
+    parser.add_argument("--scale-chunks", type=int, default=100_000, help="size of the large store")
+    parser.add_argument("--cold-runs", type=int, default=3, help="new processes timed per store")
+    parser.add_argument("--write", action="store_true", help="record the results in docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    for path in (args.corpus, args.questions):
+        if not path.is_file():
+            parser.error(f"{path}: no such file (give --corpus and --questions)")
+    results = run(args)
+    (args.work / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    section = markdown(results)
+    if args.write:
+        write(REPO / "docs" / "benchmarks.md", section)
+    print(section)
