@@ -245,9 +245,8 @@ def _run_baseline(
     corpus: Path, folder: Path, questions: Sequence[Question], k: int, bot: Any, say: Log
 ) -> dict[str, Any]:
     from assistant.baseline import LangChainBaseline
-    from ingest.readers import read_file
-
     from assistant.factory import make_embeddings
+    from ingest.readers import read_file
 
     # The baseline is what the LangChain docs lead to: the model in float32 sentence-transformers.
     settings = bot.settings.model_copy(update={"embedding_backend": "torch"})

@@ -77,7 +77,9 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
         legacy_embedder=embedder_id(settings.embedding_model, "torch"),
         place=place,
     )
-    keywords = KeywordIndex(settings.store_dir / f"{settings.collection}-{KEYWORD_INDEX_FILE}")
+    keywords = KeywordIndex(
+        settings.store_dir / f"{settings.collection}-{KEYWORD_INDEX_FILE}", settings.keyword_common_share
+    )
     return NewsStore(vectors, keywords)
 
 

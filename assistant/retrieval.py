@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Protocol
 
@@ -36,6 +37,8 @@ SENTENCE_WEIGHT = 4.0
 SENTENCE_POOL = 30
 # Score factor for chunks of an article from a day (or span) the question names.
 DATE_BOOST = 1.5
+# Threads running a question's keyword searches beside its vector searches (2 cores here).
+SEARCH_THREADS = 2
 
 
 class Retriever(Protocol):
@@ -91,6 +94,7 @@ class HybridRetriever:
         self.per_article = per_article
         self._matcher: tuple[int, OutletMatcher] | None = None
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="newsqa-keywords")
 
     def plan(self, question: str) -> QueryPlan:
         """Return what the question names: indexed outlets and dates."""
@@ -102,21 +106,24 @@ class HybridRetriever:
         if count == 0:
             return []
         plan = parse(question, self._outlets(count))
-        vector = self.store.embed_query(question)
         depth = max(DEPTH, 4 * k)
-        rankings: list[tuple[float, list[Passage]]] = [
-            (1.0, self.store.search_by_vector(vector, depth, where)),
-            (KEYWORD_WEIGHT, self.store.keyword_search(question, depth, where)),
+        scopes = [where] + [
+            scoped for outlets in plan.outlet_groups() if (scoped := _narrow(where, outlets)) is not None
         ]
-        keywords = plan.without_names()
-        for outlets in plan.outlet_groups():
-            scoped = _narrow(where, outlets)
-            if scoped is None:
-                continue
-            rankings.append((OUTLET_WEIGHT, self.store.search_by_vector(vector, depth, scoped)))
-            rankings.append(
-                (OUTLET_WEIGHT * KEYWORD_WEIGHT, self.store.keyword_search(keywords, depth, scoped))
+        # Keyword searches run in other threads (SQLite lets the GIL go) while the question is
+        # embedded and searched by vector here; the rankings are fused in a fixed order.
+        keyword_jobs = [
+            self._pool.submit(
+                self.store.keyword_search, plan.without_names() if n else question, depth, scope
             )
+            for n, scope in enumerate(scopes)
+        ]
+        vector = self.store.embed_query(question)
+        dense = [self.store.search_by_vector(vector, depth, scope) for scope in scopes]
+        rankings: list[tuple[float, list[Passage]]] = []
+        for n, (by_vector, by_keyword) in enumerate(zip(dense, keyword_jobs, strict=True)):
+            weight = 1.0 if n == 0 else OUTLET_WEIGHT
+            rankings += [(weight, by_vector), (weight * KEYWORD_WEIGHT, by_keyword.result())]
         fused = _fuse(rankings)
         top = sorted(fused.values(), key=lambda item: -item[0])[:SENTENCE_POOL]
         coverage = best_sentence_coverage(question, [passage for _, passage in top])

@@ -53,13 +53,15 @@ def markdown(r: dict[str, Any]) -> str:
         f"{base['load_before']} |",
         f"| ingest wall time, newsqa / baseline | | **{ratio:.2f}** (target <= {INGEST_RATIO}: "
         f"{_met(ratio <= INGEST_RATIO)}) | | |",
-        f"| encoder alone, float32 (the reference) | `SentenceTransformer.encode(our chunks, batch_size=32)` | "
+        "| encoder alone, float32 (the reference) | "
+        f"`SentenceTransformer.encode(our chunks, batch_size=32)` | "
         f"{fp32['seconds']} s, **{_rate(fp32['chunks'], fp32['seconds'])} chunks/s** | "
         f"{fp32['peak_rss_mb']} MB | {fp32['load_before']} |",
         f"| encoder alone, int8 | `OnnxEmbeddings.embed_documents(our chunks)` | {int8['seconds']} s, "
         f"**{_rate(int8['chunks'], int8['seconds'])} chunks/s** | {int8['peak_rss_mb']} MB | "
         f"{int8['load_before']} |",
-        f"| re-index, unchanged corpus | `index([CORPUS])` again, same process | **{ours['reindex_seconds']} s**, "
+        "| re-index, unchanged corpus | `index([CORPUS])` again, same process | "
+        f"**{ours['reindex_seconds']} s**, "
         f"{ours['reindex_unchanged']} unchanged, {ours['reindex_chunks']} chunks written, "
         f"{ours['reindex_embedding_calls']} embedding calls | | |",
         f"| re-index, whole command | `python -m ingest CORPUS --store STORE --json` | "

@@ -116,7 +116,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     count = str(args.queries)
     say("queries (warm) ...")
-    results["queries"] = task("queries", "--store", str(store), "--questions", str(args.questions), "--count", count)
+    results["queries"] = task(
+        "queries", "--store", str(store), "--questions", str(args.questions), "--count", count
+    )
     say(f"  {results['queries']}")
     results["cold"] = cold_starts(store, args.questions, args.cold_runs)
     say(f"  cold: {results['cold']}")

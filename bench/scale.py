@@ -10,8 +10,9 @@ and texts into the keyword index, as `NewsStore.add` would put them.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from assistant.factory import KEYWORD_INDEX_FILE
 from assistant.settings import Settings
@@ -37,7 +38,7 @@ def build_scaled(source: Path, target: Path, chunks: int) -> dict[str, Any]:
     collection = client.create_collection(
         settings.collection,
         configuration={"hnsw": {"space": "cosine"}},
-        metadata={EMBEDDER_KEY: (stored.metadata or {}).get(EMBEDDER_KEY, "")} or None,
+        metadata={EMBEDDER_KEY: (stored.metadata or {}).get(EMBEDDER_KEY, "")},
     )
     keywords = KeywordIndex(target / f"{settings.collection}-{KEYWORD_INDEX_FILE}")
     batch = min(5000, client.get_max_batch_size())
@@ -53,9 +54,9 @@ def build_scaled(source: Path, target: Path, chunks: int) -> dict[str, Any]:
                 ids=[chunk.id for chunk in part],
                 embeddings=nudged[offset : offset + batch],
                 documents=[chunk.text for chunk in part],
-                metadatas=[chunk.metadata() for chunk in part],  # type: ignore[misc]
+                metadatas=[chunk.metadata() for chunk in part],
             )
-        keywords.add(renamed)
+        keywords.add(renamed, cast("Sequence[Sequence[float]]", nudged))
     keywords.close()
     return {"chunks": collection.count(), "copies": copies, "source_chunks": len(originals)}
 

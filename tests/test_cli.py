@@ -136,3 +136,23 @@ def test_a_generated_answer_shows_what_is_unverified(tmp_path: Path) -> None:
     assert f"Not supported by the passages cited:\n{flagged}" in result.stdout
     assert f"Answered by openai m at {server.openai_url}." in result.stdout
     assert "sk-cli-secret" not in result.stdout + result.stderr
+
+
+@pytest.mark.shared
+def test_asking_with_another_embedding_backend_than_the_index_was_built_with_is_a_message(
+    tmp_path: Path, sample_articles: Path
+) -> None:
+    store = str(tmp_path / "store")
+    assert run("-m", "ingest", str(sample_articles), "--store", store).returncode == 0
+    asked = run(
+        "-m",
+        "assistant",
+        "ask",
+        "Who was blamed?",
+        "--store",
+        store,
+        env={"NEWSQA_EMBEDDING_BACKEND": "torch"},
+    )
+    assert asked.returncode == 1
+    assert "Traceback" not in asked.stderr and "NEWSQA_EMBEDDING_BACKEND" in asked.stderr
+    assert "onnx-int8" in asked.stderr

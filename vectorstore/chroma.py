@@ -6,7 +6,7 @@ from the embedder passed in, so Chroma's default model (which downloads) is neve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,7 +136,13 @@ class ChromaStore:
 
     def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
         """Embed and upsert the chunks in batches; return how many were written."""
+        return len(self.embed_and_add(chunks, progress))
+
+    def embed_and_add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> list[list[float]]:
+        """Embed and upsert the chunks in batches; return their vectors, in the order given."""
         self.check_embedder(writing=True)
+        given = list(chunks)
+        found: dict[str, list[float]] = {}
         # Texts of like length in one model call pad little: most chunks fill the budget, the
         # last of each article is shorter.
         texts = {chunk.id: self._embedded_text(chunk) for chunk in chunks}
@@ -150,9 +156,10 @@ class ChromaStore:
                 documents=[chunk.text for chunk in batch],
                 metadatas=[chunk.metadata() for chunk in batch],
             )
+            found.update(zip([chunk.id for chunk in batch], vectors, strict=True))
             if progress:
                 progress(len(batch))
-        return len(chunks)
+        return [found[chunk.id] for chunk in given]
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks with these ids, if present."""
@@ -193,6 +200,16 @@ class ChromaStore:
     def count(self) -> int:
         """Return the number of stored chunks."""
         return int(self._collection.count())
+
+    def all_vectors(self, batch: int = 2000) -> Iterator[list[tuple[str, list[float]]]]:
+        """Yield every stored ``(id, vector)``, a batch at a time."""
+        total = self._collection.count()
+        for offset in range(0, total, batch):
+            got = self._collection.get(include=["embeddings"], limit=batch, offset=offset)
+            embeddings = got["embeddings"]
+            if embeddings is None:
+                continue
+            yield [(chunk_id, list(vector)) for chunk_id, vector in zip(got["ids"], embeddings, strict=True)]
 
     def ids(self) -> set[str]:
         """Return every stored chunk id (for consistency checks)."""

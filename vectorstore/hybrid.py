@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import sqlite3
 from collections.abc import Sequence
 
 from ingest.records import Chunk
@@ -10,38 +10,34 @@ from vectorstore.base import IndexStats, Passage, Progress, SearchFilter
 from vectorstore.chroma import ChromaStore
 from vectorstore.keyword import KeywordIndex
 
-# How long a chunk count is trusted: a question asks for it twice (is the index empty? has it
-# changed since the outlets were read?), and Chroma's count costs a millisecond or more.
-COUNT_SECONDS = 1.0
-
 
 class NewsStore:
     """A `ChunkStore` that keeps a keyword index in step with the vector store.
 
     Every write goes to the vectors first, then to the keywords; `missing` reports a chunk
     absent from either, so a run cut short between the two is completed by the next one.
+    Searches within outlets use the vectors kept beside the keywords (exact, and much faster
+    than Chroma's filtered queries at 100,000 chunks); an index written before those were kept
+    gets them from Chroma on its first such search.
     """
 
     def __init__(self, vectors: ChromaStore, keywords: KeywordIndex) -> None:
         self.vectors = vectors
         self.keywords = keywords
-        self._count: tuple[float, int] | None = None
+        self._count: tuple[tuple[int, int], int] | None = None
 
     def missing(self, ids: Sequence[str]) -> set[str]:
         """Return the ids missing from the vectors or from the keyword index."""
         return self.vectors.missing(ids) | self.keywords.missing(ids)
 
     def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
-        """Embed and store the chunks, then index their words; return how many."""
-        self._count = None
-        written = self.vectors.add(chunks, progress)
-        self.keywords.add(chunks)
-        self._count = None
-        return written
+        """Embed and store the chunks, then index their words (and vectors); return how many."""
+        vectors = self.vectors.embed_and_add(chunks, progress)
+        self.keywords.add(chunks, vectors)
+        return len(chunks)
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks from both indexes."""
-        self._count = None
         self.vectors.delete(ids)
         self.keywords.delete(ids)
 
@@ -57,17 +53,30 @@ class NewsStore:
         self, vector: Sequence[float], k: int, where: SearchFilter | None = None
     ) -> list[Passage]:
         """Return up to ``k`` passages by similarity to an embedded query."""
+        if where is not None and where.sources is not None and self._outlet_vectors():
+            self.vectors.check_embedder()
+            return self.keywords.vector_search(vector, k, where)
         return self.vectors.search_by_vector(vector, k, where)
+
+    def _outlet_vectors(self) -> bool:
+        """Return True when the outlet vectors are complete, copying them from Chroma if needed."""
+        if self.keywords.vectors_complete():
+            return True
+        try:
+            self.keywords.backfill(self.vectors.all_vectors())
+        except sqlite3.OperationalError:
+            return False  # e.g. a read-only folder: Chroma's filtered search still answers
+        return True
 
     def keyword_search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by BM25 score."""
         return self.keywords.search(query, k, where)
 
     def count(self) -> int:
-        """Return the number of stored chunks (as of at most `COUNT_SECONDS` ago, for other writers)."""
-        now = time.monotonic()
-        if self._count is None or now - self._count[0] > COUNT_SECONDS:
-            self._count = (now, self.vectors.count())
+        """Return the number of stored chunks (counted again only after the index was written)."""
+        version = self.keywords.version()
+        if self._count is None or self._count[0] != version:
+            self._count = (version, self.vectors.count())
         return self._count[1]
 
     def stats(self) -> IndexStats:

@@ -77,3 +77,33 @@ def test_an_unusable_store_folder_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="NEWSQA_STORE_DIR"):
         persistent_client(blocker / "db")
+
+
+def test_a_store_refuses_an_embedder_other_than_the_one_that_built_it(tmp_path: Path) -> None:
+    from vectorstore.chroma import EmbedderMismatchError
+
+    client = persistent_client(tmp_path / "db")
+    built = ChromaStore(client, BagOfWordsEmbeddings(), embedder="MiniLM (torch)")
+    built.add([chunk(1, "Rockets hit the base.", "Wire", None, None)])
+    other = ChromaStore(client, BagOfWordsEmbeddings(), embedder="MiniLM (onnx-int8)")
+    with pytest.raises(EmbedderMismatchError, match=r"MiniLM \(torch\).*NEWSQA_EMBEDDING_BACKEND"):
+        other.search("rockets", 1)
+    with pytest.raises(EmbedderMismatchError):
+        other.add([chunk(2, "More rockets.", "Wire", None, None)])
+    assert other.count() == 1  # nothing was written with the wrong vectors
+    same = ChromaStore(client, BagOfWordsEmbeddings(), embedder="MiniLM (torch)")
+    assert [p.chunk.id for p in same.search("rockets", 1)] == ["c1"]
+
+
+def test_a_store_from_before_embedders_were_recorded_counts_as_the_legacy_one(tmp_path: Path) -> None:
+    from vectorstore.chroma import EmbedderMismatchError
+
+    client = persistent_client(tmp_path / "db")
+    ChromaStore(client, BagOfWordsEmbeddings()).add([chunk(1, "Rockets hit the base.", "Wire", None, None)])
+    legacy = "MiniLM (torch)"
+    assert ChromaStore(client, BagOfWordsEmbeddings(), embedder=legacy, legacy_embedder=legacy).search(
+        "rockets", 1
+    )
+    new = ChromaStore(client, BagOfWordsEmbeddings(), embedder="MiniLM (onnx-int8)", legacy_embedder=legacy)
+    with pytest.raises(EmbedderMismatchError):
+        new.search("rockets", 1)

@@ -1,0 +1,83 @@
+"""The ONNX Runtime embedder: exported locally from the bundled weights, same vectors as torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from vectorstore.embeddings import EmbeddingModelError, load_embeddings
+
+pytestmark = pytest.mark.model
+
+REPO = Path(__file__).resolve().parents[2]
+TEXTS = [
+    "Rockets hit Camp Taji north of Baghdad, killing two American soldiers and a British medic.",
+    "Washington blamed Kataib Hezbollah.",
+    "The storm closed the port for three days while markets in Asia fell sharply on the news.",
+    "Apple unveiled a new iPhone.",
+]
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def torch_model() -> Embeddings:
+    return load_embeddings("", 32, "torch")
+
+
+def cosines(a: list[list[float]], b: list[list[float]]) -> np.ndarray:
+    return (np.asarray(a) * np.asarray(b)).sum(axis=1)
+
+
+def test_float32_onnx_gives_torchs_vectors_in_the_order_given(cache: Path, torch_model: Embeddings) -> None:
+    onnx = load_embeddings("", 2, "onnx", str(cache))
+    assert isinstance(onnx, Embeddings)
+    vectors = onnx.embed_documents(TEXTS)  # batches of 2, shortest first inside
+    assert cosines(vectors, torch_model.embed_documents(TEXTS)).min() > 0.9999
+    one_by_one = [onnx.embed_query(text) for text in TEXTS]
+    assert cosines(vectors, one_by_one).min() > 0.9999
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_vectors_stay_close_and_rank_passages_alike(cache: Path, torch_model: Embeddings) -> None:
+    int8 = load_embeddings("", 32, "onnx-int8", str(cache))
+    assert cosines(int8.embed_documents(TEXTS), torch_model.embed_documents(TEXTS)).min() > 0.97
+    question = "Who was blamed for the attack on the base in Iraq?"
+    ranks = [
+        np.argsort(-np.asarray(model.embed_documents(TEXTS)) @ np.asarray(model.embed_query(question)))
+        for model in (int8, torch_model)
+    ]
+    assert list(ranks[0]) == list(ranks[1])
+
+
+def test_a_later_process_loads_the_exported_file_without_torch(cache: Path) -> None:
+    load_embeddings("", 32, "onnx-int8", str(cache))  # exported by now
+    exported = sorted(cache.rglob("*.onnx"))
+    stamps = [path.stat().st_mtime_ns for path in exported]
+    code = (
+        "import sys; from vectorstore.embeddings import load_embeddings; "
+        f"e = load_embeddings('', 32, 'onnx-int8', {str(cache)!r}); e.embed_query('hello'); "
+        "print('torch' in sys.modules, 'transformers' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
+    assert [path.stat().st_mtime_ns for path in sorted(cache.rglob("*.onnx"))] == stamps
+
+
+def test_models_the_onnx_path_cannot_run_get_a_message_naming_the_way_out(tmp_path: Path) -> None:
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    with pytest.raises(EmbeddingModelError, match="NEWSQA_EMBEDDING_BACKEND=torch"):
+        load_embeddings(str(folder), 32, "onnx-int8", str(tmp_path / "cache"))
+    with pytest.raises(EmbeddingModelError, match="local model folder"):
+        load_embeddings("some-org/some-model", 32, "onnx-int8", str(tmp_path / "cache"))

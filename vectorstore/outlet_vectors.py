@@ -1,0 +1,105 @@
+"""Exact embedding search within named outlets, from vectors kept beside the keyword index.
+
+A question naming an outlet ("according to TechCrunch") is searched again within that outlet.
+Chroma answers such a filtered query by checking the filter in its metadata tables first, and
+at 100,000 chunks that took 40-115 ms per query here, against 4 ms unfiltered. So each chunk's
+vector is also written, as float32, into the keyword index's SQLite file, in a table clustered
+by outlet: one outlet's vectors are read in one range scan and scored exactly with numpy
+(a few ms for thousands of chunks). Rows are written and deleted in the same transactions as
+the keyword rows, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from vectorstore.base import SearchFilter
+
+if TYPE_CHECKING:
+    from ingest.records import Chunk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS chunk_vector (
+    source TEXT NOT NULL,
+    chunk_rowid INTEGER NOT NULL,
+    date_from INTEGER,
+    date_to INTEGER,
+    vec BLOB NOT NULL,
+    PRIMARY KEY (source, chunk_rowid)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS index_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+COMPLETE = "outlet_vectors_complete"
+"""`index_state` key: "1" when every chunk with an outlet has its vector here."""
+
+
+def encode(vector: Sequence[float]) -> bytes:
+    """Return the vector as float32 bytes (float16 halves the disk but costs a conversion per search)."""
+    import numpy as np
+
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def insert(db: sqlite3.Connection, rowid: int, chunk: Chunk, vector: Sequence[float]) -> None:
+    """Store the vector of a chunk (already in the chunk table under ``rowid``), if it has an outlet."""
+    if chunk.source is not None:
+        db.execute(
+            "INSERT OR REPLACE INTO chunk_vector VALUES (?, ?, ?, ?, ?)",
+            (chunk.source, rowid, chunk.date_from, chunk.date_to, encode(vector)),
+        )
+
+
+def insert_by_id(db: sqlite3.Connection, pairs: Sequence[tuple[str, Sequence[float]]]) -> None:
+    """Store vectors of chunks given by id (those not in the chunk table are skipped)."""
+    db.executemany(
+        "INSERT OR REPLACE INTO chunk_vector SELECT source, rowid, date_from, date_to, ? FROM chunk "
+        "WHERE id = ? AND source IS NOT NULL",
+        [(encode(vector), chunk_id) for chunk_id, vector in pairs],
+    )
+
+
+def delete(db: sqlite3.Connection, rows: Sequence[tuple[int, str | None]]) -> None:
+    """Remove the vectors of these ``(rowid, source)`` chunks."""
+    db.executemany(
+        "DELETE FROM chunk_vector WHERE source = ? AND chunk_rowid = ?",
+        [(source, rowid) for rowid, source in rows if source is not None],
+    )
+
+
+def is_complete(db: sqlite3.Connection) -> bool:
+    """Return True when every chunk with an outlet has its vector in the table."""
+    row = db.execute("SELECT value FROM index_state WHERE key = ?", (COMPLETE,)).fetchone()
+    return row is not None and row[0] == "1"
+
+
+def mark(db: sqlite3.Connection, complete: bool) -> None:
+    """Record whether the table covers every chunk with an outlet."""
+    db.execute("INSERT OR REPLACE INTO index_state VALUES (?, ?)", (COMPLETE, "1" if complete else "0"))
+
+
+def search(
+    db: sqlite3.Connection, vector: Sequence[float], k: int, where: SearchFilter
+) -> list[tuple[int, float]]:
+    """Return ``(chunk rowid, cosine similarity)`` of the ``k`` best chunks of the filter's outlets."""
+    import numpy as np
+
+    sources = where.sources or ()
+    sql = f"SELECT chunk_rowid, vec FROM chunk_vector WHERE source IN ({','.join('?' * len(sources))})"
+    params: list[object] = list(sources)
+    if where.since is not None:
+        sql += " AND date_to >= ?"
+        params.append(where.since)
+    if where.until is not None:
+        sql += " AND date_from <= ?"
+        params.append(where.until)
+    rows = db.execute(sql, params).fetchall()
+    if not rows:
+        return []
+    query = np.asarray(vector, dtype=np.float32)
+    matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32).reshape(len(rows), -1)
+    scores = matrix @ query
+    best = np.argsort(-scores)[:k] if len(rows) <= k else np.argpartition(-scores, k)[:k]
+    best = best[np.argsort(-scores[best])]
+    return [(int(rows[i][0]), float(scores[i])) for i in best]
