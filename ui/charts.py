@@ -35,36 +35,53 @@ class Coverage:
     """Indexed articles per outlet per period, ready to chart."""
 
     rows: list[dict[str, Any]]
-    """One row per dated article: ``outlet`` and ``day`` (ISO date of its first possible day)."""
+    """One row per dated article: ``outlet``, its ``rank`` in the legend, and ``day`` (ISO
+    date of its first possible day)."""
+    outlets: list[str]
+    """The outlets as the legend lists them: biggest first, "Other outlets" last."""
     unit: str
     """Vega-Lite time unit of the bars: ``yearmonthdate``, ``yearmonth`` or ``year``."""
     undated: int
     """Articles with no publication date (not charted)."""
+    domain: tuple[str, str] | None = None
+    """The x axis: from one bar before the first to one bar after the last (ISO dates), so
+    that a single bar stands as a bar and not as the whole chart."""
 
 
 def coverage(articles: Sequence[ArticleInfo], top: int = TOP_OUTLETS) -> Coverage:
     """Return the coverage chart's rows: the biggest outlets by name, the others grouped."""
     dated = [a for a in articles if a.date_from is not None]
     counts = Counter(a.source or "Unknown outlet" for a in dated)
-    named = {name for name, _ in counts.most_common(top)}
+    named = [name for name, _ in counts.most_common(top)]
+    outlets = named + ([OTHER] if len(counts) > len(named) else [])
     rows = []
     for article in dated:
         assert article.date_from is not None
         outlet = article.source or "Unknown outlet"
+        shown = outlet if outlet in named else OTHER
         rows.append(
-            {
-                "outlet": outlet if outlet in named else OTHER,
-                "day": as_date(article.date_from).isoformat(),
-            }
+            {"outlet": shown, "rank": outlets.index(shown), "day": as_date(article.date_from).isoformat()}
         )
     unit = "yearmonth"
+    domain = None
     if dated:
         days = [as_date(a.date_from) for a in dated if a.date_from is not None]
         span = (max(days) - min(days)).days
         # Bars by day only when every date is a day: an article dated `2020-03` has no day.
         precise = all(a.date_to == a.date_from for a in dated)
         unit = "yearmonthdate" if span <= 62 and precise else "yearmonth" if span <= 3 * 366 else "year"
-    return Coverage(rows=rows, unit=unit, undated=len(articles) - len(dated))
+        domain = (_step(min(days), unit, -1).isoformat(), _step(max(days), unit, 2).isoformat())
+    return Coverage(rows=rows, outlets=outlets, unit=unit, undated=len(articles) - len(dated), domain=domain)
+
+
+def _step(day: date, unit: str, steps: int) -> date:
+    """Return the start of the bar ``steps`` bars away from the one ``day`` falls in."""
+    if unit == "yearmonthdate":
+        return day + timedelta(days=steps)
+    if unit == "year":
+        return date(day.year + steps, 1, 1)
+    months = day.year * 12 + day.month - 1 + steps
+    return date(months // 12, months % 12 + 1, 1)
 
 
 def coverage_chart(data: Coverage) -> alt.Chart:
@@ -81,21 +98,26 @@ def coverage_chart(data: Coverage) -> alt.Chart:
             x=alt.X(
                 f"{data.unit}(day):T",
                 title=None,
+                scale=alt.Scale(domain=list(data.domain)) if data.domain else alt.Undefined,
                 axis=alt.Axis(labelAngle=0, labelOverlap=True, format=formats[data.unit]),
             ),
             y=alt.Y("count():Q", title="Articles", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
                 "outlet:N",
                 title=None,
-                legend=alt.Legend(orient="bottom", columns=1, labelLimit=220, symbolType="square"),
+                sort=data.outlets,
+                scale=alt.Scale(domain=data.outlets),
+                legend=alt.Legend(orient="bottom", columns=1, labelLimit=220, symbolType="square", offset=4),
             ),
+            order=alt.Order("rank:Q"),
             tooltip=[
                 alt.Tooltip(f"{data.unit}(day):T", title=titles[data.unit]),
                 alt.Tooltip("outlet:N", title="Outlet"),
                 alt.Tooltip("count():Q", title="Articles"),
             ],
         )
-        .properties(height=170)
+        # The plot keeps its height and fits the sidebar's width; the legend goes below it.
+        .properties(height=130, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     )
 
 
@@ -179,4 +201,6 @@ def timeline_chart(rows: Sequence[dict[str, Any]]) -> alt.LayerChart | alt.Facet
     point = base.mark_point(filled=True, size=70, opacity=1).encode(
         x=alt.X("middle:T", title=None, scale=scale, axis=axis)
     )
-    return alt.layer(span, point).properties(height=26 * len(rows) + 30)
+    return alt.layer(span, point).properties(
+        height=26 * len(rows), autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+    )

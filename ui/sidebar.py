@@ -26,7 +26,8 @@ def index_panel(
     right.metric("Passages", f"{stats.chunks:,}", help="Chunks of article text the answers draw on")
     facts = []
     if stats.first_published:
-        first, last = published_label(stats.first_published), published_label(stats.last_published)
+        first = published_label(stats.first_published[:10])
+        last = published_label((stats.last_published or "")[:10])
         facts.append(("Published", first if first == last else f"{first} – {last}"))
     if stats.sources:
         names = [f"{name} ({count})" for name, count in list(stats.sources.items())[:SHOWN_OUTLETS]]
@@ -83,15 +84,16 @@ def add_articles(bot: NewsAssistant, settings: Settings) -> None:
                 st.rerun()
             st.warning("Paste the address of an RSS or Atom feed first.")
     remembered = sources.load()
-    what = ["the upload folder"] + (
-        [f"{len(remembered)} folder(s) or feed(s) added here"] if remembered else []
-    )
     if st.button("Re-index", key="reindex", icon=":material/refresh:", width="stretch"):
         indexing.reindex(bot, sources)
         st.rerun()
     st.caption(
-        f"Reads again {' and '.join(what)}: new and changed articles are indexed, "
-        "those whose files are gone are removed."
+        "Reads again the upload folder and the folders and feeds added here: new and changed "
+        "articles are indexed, those whose files are gone are removed."
     )
+    if remembered:
+        with st.expander(f"Re-indexed sources ({len(remembered) + 1})"):
+            listed = [str(uploads_folder(settings.store_dir)), *remembered]
+            st.html('<ul class="nqa-list">' + "".join(f"<li>{text(item)}</li>" for item in listed) + "</ul>")
     indexing.show_last_run()
     st.caption(f"Store: `{settings.store_dir}`")

@@ -243,6 +243,7 @@ def test_a_folder_and_a_feed_are_indexed_and_remembered_for_re_indexing(
         assert "**Feed:** 2 added" in app.sidebar.success[0].value
         remembered = json.loads((store / "news-chat-sources.json").read_text())["sources"]
         assert remembered == [str(folder), f"{site.url}/rss.xml"]
+        assert f"<li>{folder}</li><li>{site.url}/rss.xml</li>" in sidebar_html(app)  # what re-index reads
         assert "Harbour Gazette (2)" in sidebar_html(app)
 
         (folder / "storm.txt").write_text(

@@ -156,6 +156,8 @@ def test_upload_ask_and_read_the_sources_in_a_real_browser(browser: Browser, cha
     for way in ("Upload files", "Index a folder", "Follow a feed", "python -m ingest"):
         expect(page.get_by_text(way, exact=False).first).to_be_visible()
     assert page.get_by_test_id("stChatInputTextArea").count() == 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-welcome.png"))
 
     # Upload the sample article through the sidebar and index it.
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(sample))
@@ -178,9 +180,13 @@ def test_upload_ask_and_read_the_sources_in_a_real_browser(browser: Browser, cha
     expect(messages).to_have_count(2)
     expect(messages.nth(1).get_by_test_id("stVegaLiteChart")).to_have_count(1)  # the sources' timeline
 
-    page.get_by_role("heading", name="newsqa").scroll_into_view_if_needed()
-    page.wait_for_timeout(500)  # let the charts finish drawing
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # The picture: from the title down, the charts drawn, no chart toolbar showing on hover.
+    page.mouse.move(1390, 10)
+    page.wait_for_timeout(1000)
+    title = page.get_by_role("heading", name="newsqa")
+    title.evaluate("heading => heading.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    expect(title).to_be_in_viewport()
     page.screenshot(path=str(ARTIFACTS / "chat.png"))
 
     # Each [n] leads to its card.

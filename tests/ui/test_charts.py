@@ -18,7 +18,9 @@ def test_coverage_counts_dated_articles_by_outlet_and_groups_the_small_ones() ->
     articles.append(article(99, "Undated", None))
     data = coverage(articles, top=3)
     assert data.undated == 1 and len(data.rows) == 40
-    assert {row["outlet"] for row in data.rows} == {"Outlet 0", "Outlet 1", "Outlet 2", OTHER}
+    assert data.outlets == ["Outlet 0", "Outlet 1", "Outlet 2", OTHER]  # biggest first, the rest last
+    assert {row["outlet"] for row in data.rows} == set(data.outlets)
+    assert {(row["outlet"], row["rank"]) for row in data.rows if row["outlet"] == OTHER} == {(OTHER, 3)}
     assert data.unit == "yearmonthdate"  # a few weeks of day-dated articles: bars by day
     spec = coverage_chart(data).to_dict()
     assert spec["encoding"]["x"]["timeUnit"] == "yearmonthdate"
@@ -28,8 +30,11 @@ def test_coverage_counts_dated_articles_by_outlet_and_groups_the_small_ones() ->
 def test_coverage_bars_follow_the_span_and_the_precision_of_the_dates() -> None:
     month_only = [article(1, "A", 20200301, 20200331), article(2, "A", 20200401, 20200430)]
     assert coverage(month_only).unit == "yearmonth"  # no day to draw a day's bar on
+    assert coverage(month_only).domain == ("2020-02-01", "2020-06-01")  # a bar's room each side
+    one = coverage([article(1, "A", 20201215, 20201215)])
+    assert (one.unit, one.domain) == ("yearmonthdate", ("2020-12-14", "2020-12-17"))
     years = [article(1, "A", 20150101), article(2, "A", 20240101)]
-    assert coverage(years).unit == "year"
+    assert coverage(years).unit == "year" and coverage(years).domain == ("2014-01-01", "2026-01-01")
     assert coverage([]).rows == []
 
 

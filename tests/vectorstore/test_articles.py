@@ -10,7 +10,9 @@ from assistant import NewsAssistant
 from vectorstore.base import ArticleInfo
 
 
-def test_articles_are_listed_once_each_from_their_first_chunk(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+def test_articles_are_listed_once_each_from_their_first_chunk(
+    fake_bot: NewsAssistant, tmp_path: Path
+) -> None:
     assert fake_bot.articles() == [] and fake_bot.last_updated() is None
     folder = tmp_path / "in"
     folder.mkdir()
