@@ -7,7 +7,6 @@ that failed with its reason. All indexing is `NewsAssistant.index`'s.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -142,7 +141,7 @@ def failure_list(items: Sequence[Failure], kind: str) -> str:
         f"{text(item.reason)}</li>"
         for item in items
     )
-    return f'<ul class="nqa-list {html.escape(kind)}">{rows}</ul>'
+    return f'<ul class="nqa-list {text(kind)}">{rows}</ul>'
 
 
 def _short(path: str) -> str:
