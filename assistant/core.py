@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,7 +18,7 @@ from assistant.llm import LanguageModel, LLMBackendError
 from assistant.settings import Settings
 from ingest.dates import DateError, parse_bound
 from ingest.pipeline import IndexReport, OnProgress, index_paths
-from vectorstore.base import IndexStats, Passage, SearchFilter
+from vectorstore.base import ArticleInfo, IndexStats, Passage, SearchFilter
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -154,6 +154,15 @@ class NewsAssistant:
     def stats(self) -> IndexStats:
         """Return what the index holds: articles, chunks, outlets and dates covered."""
         return self.store.stats()
+
+    def articles(self) -> list[ArticleInfo]:
+        """Return one record per indexed article: title, outlet, publication date, link."""
+        return self.store.articles()
+
+    def last_updated(self) -> datetime | None:
+        """Return when an article was last written to the index (local time), or None if never."""
+        stamp = self.ledger.last_update()
+        return datetime.fromtimestamp(stamp).astimezone() if stamp is not None else None
 
     def retrieve(
         self,

@@ -153,6 +153,12 @@ class Ledger:
         self.done(keys)
         return len(ordered)
 
+    def last_update(self) -> float | None:
+        """Return when an article was last written to the index (Unix time), or None if never."""
+        rows = self._query(_LAST_UPDATE, ns=self.records.namespace)
+        newest = rows[0][0] if rows else None
+        return float(newest) if newest is not None else None
+
     def close(self) -> None:
         """Release the database connections."""
         self._engine.dispose()
@@ -179,6 +185,7 @@ class Ledger:
 
 
 _GROUPS_OF_NAMESPACE = "SELECT DISTINCT group_id FROM upsertion_record WHERE namespace = :ns"
+_LAST_UPDATE = "SELECT MAX(updated_at) FROM upsertion_record WHERE namespace = :ns"
 
 
 def records_path(store_dir: Path, collection: str) -> Path:

@@ -1,20 +1,23 @@
-"""The Streamlit chat: ``streamlit run ui/app.py``. Thin: all answering is `NewsAssistant`'s."""
+"""The Streamlit chat: ``streamlit run ui/app.py``. Thin: it lays out the page's parts.
+
+Answering and indexing are `NewsAssistant`'s; `ui.sidebar` is the index panel, `ui.filters`
+the search filters, `ui.chat` the conversation with its source cards (`ui.cards`) and
+pictures (`ui.charts`).
+"""
 
 from __future__ import annotations
 
-import contextlib
-from pathlib import Path
-from typing import Any
-
 import streamlit as st
 from pydantic import ValidationError
+from streamlit.delta_generator import DeltaGenerator
 
-from assistant import Answer, NewsAssistant, NewsQAError, Settings
-from assistant.answer import Done, TextDelta
-from assistant.cli import describe_settings_error
-from ingest.pipeline import IndexReport
-from ui import render
-from ui.uploads import UploadError, save_upload
+from assistant import NewsAssistant, Settings
+from assistant.cli import describe_settings_error, user_errors
+from ui import chat, state, style
+from ui.filters import filter_panel
+from ui.render import markdown_text, text
+from ui.sidebar import index_panel
+from ui.uploads import MAX_UPLOAD_MB
 
 st.set_page_config(page_title="newsqa", page_icon="📰", layout="wide")
 
@@ -26,184 +29,84 @@ def load_assistant(store_dir: str) -> NewsAssistant:
 
 
 def main() -> None:
-    """Draw the page: the index panel in the sidebar, the chat (or a welcome) in the middle."""
+    """Draw the page: the index panel in the sidebar; the chat (or a welcome) in the middle."""
     try:
         settings = Settings()
     except ValidationError as exc:  # e.g. NEWSQA_LLM=gpt4: say which setting, not a traceback
         st.error(f"Bad setting: {describe_settings_error(exc)}")
         st.stop()
     bot = load_assistant(str(settings.store_dir))
-    stats = bot.stats()
-    st.html(render.CARD_STYLE)
+    try:
+        stats = bot.stats()
+        articles = bot.articles()
+    except user_errors() as exc:  # e.g. a Chroma server that is down: its message, no traceback
+        st.error(markdown_text(str(exc)))
+        st.stop()
+    st.html(style.CSS)
     with st.sidebar:
-        index_panel(bot, settings)
-    st.title("📰 newsqa")
+        index_panel(bot, settings, stats, articles)
+    new_conversation = header(bot)
     if stats.chunks == 0:
-        st.info(
-            "**The index is empty.** Add news articles to ask about them:\n\n"
-            "- upload files (`.txt`, `.md`, `.jsonl`, `.json`) in the sidebar,\n"
-            "- or give a folder path in the sidebar,\n"
-            "- or run `python -m ingest PATH` (or `make run ARTICLES=PATH`) and reload."
-        )
+        welcome()
         return
-    messages: list[dict[str, Any]] = st.session_state.setdefault("messages", [])
-    for turn, message in enumerate(messages):
-        show_message(message, turn)
-    question = st.chat_input("Ask about the indexed news, e.g. who was blamed for an attack?")
-    if question:
-        # Earlier answers make the conversation: a follow-up is read in their light.
-        history = [message["answer"] for message in messages if "answer" in message]
-        user = {"role": "user", "text": question}
-        messages.append(user)
-        show_message(user, len(messages) - 1)
-        with st.chat_message("assistant"):
-            reply = answer(bot, question, history)
-            show_body(reply, len(messages))
-        messages.append(reply)
-
-
-def answer(bot: NewsAssistant, question: str, history: list[Answer]) -> dict[str, Any]:
-    """Show the answer live as it is written; return the chat message of the checked answer
-    (which replaces the live text), or one saying what went wrong."""
-    final: list[Answer] = []
-    live = st.empty()
-    with live.container():
-        # The spinner turns until the first words arrive (retrieval, or a model loading).
-        waiting = contextlib.ExitStack()
-        waiting.enter_context(st.spinner("Searching the articles…"))
-
-        def pieces() -> Any:
-            for event in bot.stream(question, history=history):
-                if isinstance(event, TextDelta):
-                    waiting.close()
-                    yield render.markdown_text(event.text)
-                elif isinstance(event, Done):
-                    final.append(event.answer)
-
-        try:
-            st.write_stream(pieces())
-        except NewsQAError as exc:
-            return {"role": "assistant", "error": str(exc)}
-        except Exception as exc:  # no traceback in the chat: say what failed instead
-            return {"role": "assistant", "error": f"Something went wrong: {type(exc).__name__}: {exc}"}
-        finally:
-            waiting.close()
-            live.empty()
-    return {"role": "assistant", "answer": final[-1]}
-
-
-def show_message(message: dict[str, Any], turn: int) -> None:
-    """Render one chat message; article-derived text only ever as escaped HTML."""
-    with st.chat_message(message["role"]):
-        show_body(message, turn)
-
-
-def show_body(message: dict[str, Any], turn: int) -> None:
-    """Render what a chat message holds: the user's text, an error, or an answer."""
-    if "text" in message:
-        st.html(f"<div>{render.text(message['text'])}</div>")
-    elif "error" in message:
-        st.warning(message["error"])
-    else:
-        show_answer(message["answer"], turn)
-
-
-def show_answer(result: Answer, turn: int) -> None:
-    """Render an answer and, below it, a card per citation."""
-    if result.note:
-        st.warning(result.note)
-    if result.standalone_question:
-        st.html(f'<div class="nqa-meta">Searched for: {render.text(result.standalone_question)}</div>')
-    st.html(render.answer_html(result, turn))
-    if any(check.flagged for check in result.sentences) or not all(c.verified for c in result.citations):
-        st.caption(
-            "Underlined sentences are not backed by the passages they cite: check them in the sources."
-        )
-    if result.citations:
-        st.caption(f"Sources ({len(result.citations)})")
-        for citation in result.citations:
-            st.html(render.source_card_html(citation, turn))
-
-
-def index_panel(bot: NewsAssistant, settings: Settings) -> None:
-    """Sidebar: what the index holds, and ways to add articles to it."""
-    st.header("Index")
-    stats = bot.stats()
-    left, right = st.columns(2)
-    left.metric("Articles", stats.articles)
-    right.metric("Chunks", stats.chunks)
-    if stats.first_published:
-        st.caption(f"Published {stats.first_published[:10]} to {(stats.last_published or '')[:10]}")
-    if stats.sources:
-        outlets = ", ".join(f"{name} ({count})" for name, count in stats.sources.items())
-        st.html(f'<div class="nqa-meta">Outlets: {render.text(outlets)}</div>')
-    st.caption(f"Store: `{settings.store_dir}`")
-    label = bot.answerer_label
-    detail = "quotes the articles, no language model" if label == "extractive" else "language model"
-    st.html(f'<div class="nqa-meta">Answers: {render.text(label)} ({detail})</div>')
-
-    st.subheader("Add articles")
-    files = st.file_uploader(
-        "Upload article files",
-        type=["txt", "md", "jsonl", "json"],
-        accept_multiple_files=True,
+    filters = filter_panel(stats, settings.top_k)
+    chat.conversation(
+        bot,
+        filters,
+        f"Ask about {_count(stats.articles, 'article')} from {_count(len(stats.sources), 'outlet')}…",
     )
-    if st.button("Index uploaded files", disabled=not files):
-        saved: list[Path] = []
-        refused: list[str] = []
-        for upload in files or []:
-            try:
-                saved.append(save_upload(settings.store_dir / "uploads", upload.name, upload.getvalue()))
-            except UploadError as exc:
-                refused.append(str(exc))
-        run_index(bot, saved, refused)
-    folder = st.text_input("Or a folder (or file) on this machine", placeholder="/path/to/articles")
-    if st.button("Index folder", disabled=not folder):
-        path = Path(folder).expanduser()
-        if path.exists():
-            run_index(bot, [path], [])
-        else:
-            st.session_state["last_report"] = {"error": f"{folder}: no such file or folder"}
-            st.rerun()
-    show_last_report()
+    # Drawn last, so that it is enabled as soon as the first answer is in.
+    new_conversation.button(
+        "New conversation",
+        icon=":material/add_comment:",
+        on_click=state.new_conversation,
+        disabled=not state.messages(),
+        width="stretch",
+    )
 
 
-def run_index(bot: NewsAssistant, paths: list[Path], refused: list[str]) -> None:
-    """Index with a progress bar, keep the report for after the rerun, and rerun."""
-    bar = st.progress(0.0, text="Reading files…")
-
-    def progress(stage: str, done: int, total: int) -> None:
-        label = "Reading files" if stage == "reading" else "Embedding chunks"
-        bar.progress(min(done / max(total, 1), 1.0), text=f"{label}: {done} of {total}")
-
-    report: IndexReport | None = None
-    error = None
-    if paths:
-        try:
-            report = bot.index(paths, on_progress=progress)
-        except Exception as exc:  # shown in the sidebar, never as a traceback
-            error = f"Indexing failed: {exc}"
-    bar.empty()
-    st.session_state["last_report"] = {"report": report, "refused": refused, "error": error}
-    st.rerun()
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'s' if number != 1 else ''}"
 
 
-def show_last_report() -> None:
-    """Show what the last indexing run did, per failed file with its reason."""
-    last = st.session_state.get("last_report")
-    if not last:
-        return
-    if last.get("error"):
-        st.error(last["error"])
-    report: IndexReport | None = last.get("report")
-    if report is not None:
-        st.success(f"Added {report.added} article(s), {report.chunks} chunks; {report.unchanged} unchanged.")
-        for item in report.failed:
-            st.error(f"{Path(item.path).name}: {item.reason}")
-        for item in report.warnings:
-            st.warning(f"{Path(item.path).name}: {item.reason}")
-    for reason in last.get("refused", []):
-        st.error(reason)
+def header(bot: NewsAssistant) -> DeltaGenerator:
+    """Draw the title and who writes the answers; return the place for the new-conversation button."""
+    title, button = st.columns([3, 1], vertical_alignment="bottom")
+    title.title("newsqa", anchor=False)
+    label = bot.answerer_label
+    if label == "extractive":
+        who = "<b>extractive</b>: quotes the articles word for word, no language model"
+    else:
+        who = f"<b>{text(label)}</b> (language model): its citations are checked against the passages"
+    st.html(f'<div class="nqa-answerer">Answers: {who}</div>')
+    return button.empty()
+
+
+def welcome() -> None:
+    """Tell a newcomer to an empty index the ways to add articles, instead of an empty chat."""
+    st.info(
+        "**The index is empty.** Add news articles, then ask about them here: every answer "
+        "quotes and cites the passages it rests on.",
+        icon=":material/waving_hand:",
+    )
+    upload, folder, feed = st.columns(3)
+    with upload.container(border=True):
+        st.markdown(
+            "**Upload files**\n\nIn the sidebar, *Upload*: `.txt`, `.md`, `.html`, `.json` or "
+            f"`.jsonl` files, several at once, up to {MAX_UPLOAD_MB} MB each."
+        )
+    with folder.container(border=True):
+        st.markdown(
+            "**Index a folder**\n\nIn the sidebar, *Folder*: a folder (or file) on the machine "
+            "running the chat; its subfolders are read too."
+        )
+    with feed.container(border=True):
+        st.markdown(
+            "**Follow a feed**\n\nIn the sidebar, *Feed URL*: an RSS or Atom feed; each item's page is read."
+        )
+    st.caption(
+        "From a terminal: `python -m ingest PATH_OR_FEED_URL...` (or `make run ARTICLES=PATH`), then reload."
+    )
 
 
 main()

@@ -1,17 +1,18 @@
-"""HTML for answers and source cards, with every piece of article text escaped.
+"""Escaping, dates, and the HTML of an answer's text, with every piece of article text escaped.
 
 Article text, titles and outlet names come from outside: they are always escaped here, so
 a ``<script>`` tag, an image tag or markdown in an article shows literally and can neither
-run nor restyle the page. Only the markup written in this module is live.
+run nor restyle the page. Only the markup written in this package is live.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from datetime import date, datetime
 from urllib.parse import urlparse
 
-from assistant.answer import Answer, Citation, SentenceCheck
+from assistant.answer import Answer, SentenceCheck
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Every ASCII punctuation mark: backslash-escaped, each shows as itself in Markdown.
@@ -21,22 +22,6 @@ _WHY = {
     "uncited": "This sentence cites no passage",
 }
 
-CARD_STYLE = """
-<style>
-.nqa-answer { line-height: 1.6; }
-.nqa-answer sup a { text-decoration: none; font-weight: 600; }
-.nqa-card { border: 1px solid rgba(128,128,128,.35); border-radius: .5rem;
-            padding: .6rem .8rem; margin: .4rem 0; }
-.nqa-card .nqa-meta { color: rgba(128,128,128,1); font-size: .85rem; }
-.nqa-card .nqa-passage { white-space: pre-wrap; font-size: .9rem; margin-top: .4rem; }
-.nqa-card mark { background: #ffe58a; color: inherit; padding: 0 .1rem; }
-.nqa-unverified { text-decoration: underline dotted #d9822b; text-underline-offset: .2rem; }
-.nqa-flag { color: #d9822b; font-size: .75rem; font-weight: 600; margin-left: .15rem; }
-.nqa-answer sup a.nqa-doubt { color: #d9822b; }
-.nqa-card.nqa-doubt { border-color: #d9822b; }
-</style>
-"""
-
 
 def text(value: str | None) -> str:
     """Return ``value`` escaped for HTML, with ``$`` escaped too (Streamlit reads it as LaTeX)."""
@@ -44,11 +29,55 @@ def text(value: str | None) -> str:
 
 
 def markdown_text(value: str) -> str:
-    """Return text that Markdown (``st.write_stream``) shows literally: no links, images or LaTeX.
+    """Return text that Markdown (``st.write_stream``, ``st.error``) shows literally.
 
-    Each character is escaped on its own, so pieces of a stream can be escaped one by one.
+    No links, images, emphasis or LaTeX: each character is escaped on its own, so pieces
+    of a stream can be escaped one by one.
     """
     return _MARKDOWN.sub(r"\\\1", value)
+
+
+def safe_url(url: str | None) -> str | None:
+    """Return the URL if it is an http(s) link, else None (no ``javascript:`` links)."""
+    if not url:
+        return None
+    parsed = urlparse(url.strip())
+    if parsed.scheme in ("http", "https") and parsed.netloc:
+        return url.strip()
+    return None
+
+
+def published_label(published: str | None) -> str:
+    """Return a date as a reader says it, at the precision it has: ``March 2020``, ``11 Mar 2020``."""
+    if not published:
+        return ""
+    value = published.strip()
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            return value
+        if re.fullmatch(r"\d{4}-\d{2}", value):
+            return date.fromisoformat(value + "-01").strftime("%B %Y")
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return _day(date.fromisoformat(value))
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return f"{_day(stamp.date())}, {stamp:%H:%M}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def ago(moment: datetime, now: datetime | None = None) -> str:
+    """Return how long ago ``moment`` was: ``just now``, ``5 min ago``, ``3 hours ago``, ``2 days ago``."""
+    seconds = ((now or datetime.now(moment.tzinfo)) - moment).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    count, unit = (int(seconds // 3600), "hour") if seconds < 86400 else (int(seconds // 86400), "day")
+    return f"{count} {unit}{'s' if count > 1 else ''} ago"
 
 
 def answer_html(answer: Answer, turn: int) -> str:
@@ -91,37 +120,3 @@ def _sentence_html(body: str, check: SentenceCheck) -> str:
         f'<span class="nqa-unverified" title="{text(why)}">{body}</span>'
         f'<span class="nqa-flag" title="{text(why)}">unverified</span>'
     )
-
-
-def source_card_html(citation: Citation, turn: int) -> str:
-    """Return a card: linked title, outlet and date, and the passage with the quote marked."""
-    title = text(citation.title) or "Untitled"
-    url = safe_url(citation.url)
-    heading = f'<a href="{text(url)}" target="_blank" rel="noopener noreferrer">{title}</a>' if url else title
-    meta = " · ".join(text(part) for part in (citation.source, citation.published) if part)
-    start = citation.quote_start
-    end = start + len(citation.quote)
-    passage = citation.passage
-    body = f"{text(passage[:start])}<mark>{text(passage[start:end])}</mark>{text(passage[end:])}"
-    doubt = "" if citation.verified else " nqa-doubt"
-    flag = (
-        ""
-        if citation.verified
-        else ' <span class="nqa-flag">unverified: does not clearly support every sentence citing it</span>'
-    )
-    return (
-        f'<div class="nqa-card{doubt}" id="src-{turn}-{citation.n}">'
-        f"<div><strong>[{citation.n}]</strong> {heading}{flag}</div>"
-        f'<div class="nqa-meta">{meta or "outlet and date unknown"}</div>'
-        f'<div class="nqa-passage">{body}</div></div>'
-    )
-
-
-def safe_url(url: str | None) -> str | None:
-    """Return the URL if it is an http(s) link, else None (no ``javascript:`` links)."""
-    if not url:
-        return None
-    parsed = urlparse(url.strip())
-    if parsed.scheme in ("http", "https") and parsed.netloc:
-        return url.strip()
-    return None

@@ -53,6 +53,21 @@ class IndexStats:
     last_published: str | None = None
 
 
+@dataclass(frozen=True)
+class ArticleInfo:
+    """One indexed article as its first chunk describes it, for listings and charts."""
+
+    article_id: str
+    title: str
+    source: str | None = None
+    published: str | None = None
+    url: str | None = None
+    date_from: int | None = None
+    """First day the publication date can be, ``YYYYMMDD``."""
+    date_to: int | None = None
+    """Last day the publication date can be, ``YYYYMMDD``."""
+
+
 class ChunkStore(Protocol):
     """A persistent collection of embedded chunks."""
 
@@ -78,4 +93,8 @@ class ChunkStore(Protocol):
 
     def stats(self) -> IndexStats:
         """Return counts of articles, chunks and outlets, and the dates covered."""
+        ...
+
+    def articles(self) -> list[ArticleInfo]:
+        """Return one record per indexed article (title, outlet, dates), in no set order."""
         ...

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.records import Chunk
-from vectorstore.base import IndexStats, Passage, Progress, SearchFilter
+from vectorstore.base import ArticleInfo, IndexStats, Passage, Progress, SearchFilter
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -245,6 +245,30 @@ class ChromaStore:
             first_published=min(dated)[2] if dated else None,
             last_published=max(dated, key=lambda d: (d[1], d[0], d[2]))[2] if dated else None,
         )
+
+    def articles(self) -> list[ArticleInfo]:
+        """Return one record per article, read from its first chunk (not from every chunk)."""
+        if self._collection.count() == 0:
+            return []
+        firsts = self._collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        found: dict[str, ArticleInfo] = {}
+        for meta in firsts["metadatas"] or []:
+            article_id = str(meta.get("article_id", ""))
+            first, last = meta.get("date_from"), meta.get("date_to")
+            found[article_id] = ArticleInfo(
+                article_id=article_id,
+                title=str(meta.get("title", "")),
+                source=_text_or_none(meta.get("source")),
+                published=_text_or_none(meta.get("published")),
+                url=_text_or_none(meta.get("url")),
+                date_from=first if isinstance(first, int) else None,
+                date_to=last if isinstance(last, int) else None,
+            )
+        return list(found.values())
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _where(where: SearchFilter) -> dict[str, Any] | None:

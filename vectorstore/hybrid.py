@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from ingest.records import Chunk
-from vectorstore.base import IndexStats, Passage, Progress, SearchFilter
+from vectorstore.base import ArticleInfo, IndexStats, Passage, Progress, SearchFilter
 from vectorstore.chroma import ChromaStore
 from vectorstore.keyword import KeywordIndex
 
@@ -82,3 +82,7 @@ class NewsStore:
     def stats(self) -> IndexStats:
         """Return what the index holds."""
         return self.vectors.stats()
+
+    def articles(self) -> list[ArticleInfo]:
+        """Return one record per indexed article."""
+        return self.vectors.articles()

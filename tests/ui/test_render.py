@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from assistant.answer import Answer, Citation, SentenceCheck
-from ui.render import answer_html, markdown_text, safe_url, source_card_html
+from ui.cards import source_card_html
+from ui.render import ago, answer_html, markdown_text, published_label, safe_url
 
 
 def citation(n: int = 1, url: str | None = "https://news.test/a") -> Citation:
@@ -29,14 +31,6 @@ def test_markers_link_to_their_cards_and_unknown_markers_stay_text() -> None:
     assert '<sup><a href="#src-3-1">[1]</a></sup>' in html
     assert "[7]" in html and "#src-3-7" not in html
     assert "&lt;them&gt;" in html
-
-
-def test_card_escapes_everything_and_marks_the_quote() -> None:
-    html = source_card_html(citation(), turn=0)
-    assert 'id="src-0-1"' in html
-    assert "Before. <mark>&lt;b&gt;Quoted&lt;/b&gt; sentence.</mark> After." in html
-    assert "&lt;i&gt;Title&lt;/i&gt;" in html and "Fast &amp; News · 2020-03" in html
-    assert 'href="https://news.test/a"' in html
 
 
 def test_only_http_links_are_made_clickable() -> None:
@@ -74,8 +68,8 @@ def test_flagged_sentences_and_unverified_citations_are_marked() -> None:
     assert html.endswith(
         ' The passages disagree. The vote was late <sup><a href="#src-0-2">[2]</a></sup>.</div>'
     )
-    assert 'class="nqa-card nqa-doubt"' in source_card_html(doubtful, turn=0)
-    assert "nqa-doubt" not in source_card_html(citation(), turn=0)
+    assert 'class="nqa-card nqa-doubt"' in source_card_html(doubtful, turn=0, checked=True)
+    assert "nqa-doubt" not in source_card_html(citation(), turn=0, checked=True)
 
 
 def test_streamed_text_is_escaped_for_markdown_piece_by_piece() -> None:
@@ -83,3 +77,20 @@ def test_streamed_text_is_escaped_for_markdown_piece_by_piece() -> None:
     escaped = "".join(markdown_text(p) for p in pieces)
     assert escaped == markdown_text("".join(pieces))
     assert escaped == r"\!\[x\]\(http\:\/\/evil\.test\/p\.png\) \*\*bold\*\* \$x\$ \:red\[hi\] \<b\>"
+
+
+def test_dates_read_as_a_reader_says_them_at_their_precision() -> None:
+    assert published_label("2020-03") == "March 2020"
+    assert published_label("2020-03-05") == "5 Mar 2020"
+    assert published_label("2020-03-05T08:30:00+00:00") == "5 Mar 2020, 08:30"
+    assert published_label("2020") == "2020"
+    assert published_label("last week") == "last week"
+    assert published_label(None) == ""
+
+
+def test_how_long_ago() -> None:
+    now = datetime(2024, 3, 10, 12, 0, tzinfo=UTC)
+    assert ago(now - timedelta(seconds=20), now) == "just now"
+    assert ago(now - timedelta(minutes=5), now) == "5 min ago"
+    assert ago(now - timedelta(hours=1, minutes=59), now) == "1 hour ago"
+    assert ago(now - timedelta(days=3), now) == "3 days ago"

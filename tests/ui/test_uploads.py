@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.uploads import MAX_UPLOAD_BYTES, UploadError, safe_name, save_upload
+from ui.uploads import MAX_UPLOAD_BYTES, UploadError, safe_name, save_upload, save_uploads
 
 
 def test_names_lose_directories_and_unsafe_characters() -> None:
@@ -25,3 +25,15 @@ def test_wrong_type_and_oversize_uploads_are_refused_with_the_name(tmp_path: Pat
     with pytest.raises(UploadError, match=r"big\.txt: .* over the 50 MB limit"):
         save_upload(tmp_path, "big.txt", b"x" * (MAX_UPLOAD_BYTES + 1))
     assert not any(tmp_path.iterdir())
+
+
+def test_several_uploads_are_saved_and_each_refusal_named(tmp_path: Path) -> None:
+    folder = tmp_path / "uploads"
+    saved, refused = save_uploads(
+        folder,
+        [("a b.txt", b"one"), ("a_b.txt", b"two"), ("photo.png", b"x"), ("../c.md", b"three")],
+    )
+    assert [p.name for p in saved] == ["a_b.txt", "a_b-2.txt", "c.md"]
+    assert [p.read_bytes() for p in saved] == [b"one", b"two", b"three"]
+    assert all(p.parent == folder.resolve() for p in saved)
+    assert [(f.path, f.reason.split(";")[0]) for f in refused] == [("photo.png", "not an article file")]

@@ -1,0 +1,237 @@
+"""The chat end to end in a real browser: ``streamlit run ui/app.py`` on 127.0.0.1, driven by
+Playwright with Debian's Chromium, over a temporary store and the real embedding model.
+
+Skipped, with the reason, where ``/usr/bin/chromium`` or Playwright is missing (``.ci/run``
+installs Chromium). The server always stops: at the end of the module, and by itself if
+pytest dies first.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.conftest import REPO, SAMPLE_ARTICLES, require_shared
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "tests" / "artifacts"
+QUESTION = "Who was blamed for the Camp Taji attack?"
+# The real model loads in the server on the first indexing run: allow for a busy machine.
+SLOW = 240_000
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"{CHROMIUM} is absent: install Debian's chromium (`apt-get install -y chromium`; .ci/run does)"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: pip install -r requirements.txt"
+    )
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# Runs the server with PR_SET_PDEATHSIG (Linux): it gets SIGTERM when pytest exits, however
+# pytest exits; the setting survives the exec into streamlit.
+_ORPHAN_GUARD = (
+    "import ctypes, os, signal, sys\n"
+    "try:\n    ctypes.CDLL(None).prctl(1, signal.SIGTERM)\nexcept (AttributeError, OSError):\n    pass\n"
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])\n"
+)
+
+
+@pytest.fixture(scope="module")
+def chat_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the chat over an empty temporary store; stop the server whatever happens."""
+    work = tmp_path_factory.mktemp("browser")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NEWSQA_")}
+    env.update(
+        NEWSQA_STORE_DIR=str(work / "store"),
+        NEWSQA_LLM="extractive",
+        TOKENIZERS_PARALLELISM="false",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
+    port = _free_port()
+    log_path = work / "streamlit.log"
+    command = [
+        sys.executable, "-c", _ORPHAN_GUARD, "-m", "streamlit", "run", "ui/app.py",
+        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                    if reply.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer on {url} within 90 s:\n{log_path.read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=20)
+
+
+def open_page(browser: Browser, url: str, dialogs: list[str]) -> Page:
+    page = browser.new_page(viewport={"width": 1400, "height": 1250})
+    page.set_default_timeout(60_000)
+
+    def refuse(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
+    page.goto(url)
+    page.get_by_role("heading", name="Index").wait_for()
+    return page
+
+
+def ask(page: Page, question: str) -> None:
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    box.press("Enter")
+    page.locator(".nqa-card").first.wait_for(timeout=SLOW)
+
+
+@pytest.mark.shared
+def test_upload_ask_and_read_the_sources_in_a_real_browser(browser: Browser, chat_url: str) -> None:
+    from playwright.sync_api import expect
+
+    (sample,) = sorted(require_shared(SAMPLE_ARTICLES).glob("*.txt"))
+    dialogs: list[str] = []
+    page = open_page(browser, chat_url, dialogs)
+
+    # An empty index welcomes with the ways to add articles, and no chat box.
+    expect(page.get_by_text("The index is empty")).to_be_visible()
+    for way in ("Upload files", "Index a folder", "Follow a feed", "python -m ingest"):
+        expect(page.get_by_text(way, exact=False).first).to_be_visible()
+    assert page.get_by_test_id("stChatInputTextArea").count() == 0
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat-welcome.png"))
+
+    # Upload the sample article through the sidebar and index it.
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(sample))
+    page.get_by_role("button", name="Index 1 file").click()
+    expect(page.get_by_text("1 added · 0 updated · 0 removed · 0 unchanged")).to_be_visible(timeout=SLOW)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_test_id("stMetricValue").first).to_have_text("1")
+    expect(sidebar.get_by_text("Fast News (1)")).to_be_visible()
+    expect(sidebar.get_by_test_id("stVegaLiteChart")).to_have_count(1)  # articles over time
+
+    ask(page, QUESTION)
+    answer = page.locator(".nqa-answer")
+    expect(answer).to_contain_text("Kataib Hezbollah")
+    card = page.locator("#src-1-1")
+    expect(card).to_contain_text("Fast News · March 2020")
+    expect(card.locator(".nqa-quote mark")).to_be_visible()  # the cited sentence, highlighted
+    quotes = page.locator(".nqa-quote mark").all_inner_texts()
+    assert any("Kataib Hezbollah" in quote for quote in quotes), quotes
+    messages = page.get_by_test_id("stChatMessage")
+    expect(messages).to_have_count(2)
+    expect(messages.nth(1).get_by_test_id("stVegaLiteChart")).to_have_count(1)  # the sources' timeline
+
+    # The picture: from the title down, the charts drawn, no chart toolbar showing on hover.
+    page.mouse.move(1390, 10)
+    page.wait_for_timeout(1000)
+    title = page.get_by_role("heading", name="newsqa")
+    title.evaluate("heading => heading.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    expect(title).to_be_in_viewport()
+    page.screenshot(path=str(ARTIFACTS / "chat.png"))
+
+    # Each [n] leads to its card.
+    last = len(page.locator(".nqa-card").all())
+    answer.locator(f'a[href="#src-1-{last}"]').click()
+    expect(page.locator(f"#src-1-{last}")).to_be_in_viewport()
+
+    # A new conversation empties the chat.
+    page.get_by_role("button", name="New conversation").click()
+    expect(messages).to_have_count(0)
+    assert dialogs == []
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_article_markup_shows_as_text_and_never_runs_in_a_real_browser(
+    browser: Browser, chat_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    folder = tmp_path / "evil"
+    folder.mkdir()
+    body = (
+        "The mayor resigned on Monday <script>window.__pwned = 1</script> after the vote "
+        '<img src=x onerror="window.__pwned = 2"> and **bold** [link](javascript:alert(3)) $x$.'
+    )
+    (folder / "evil.txt").write_text(f" date 2021-05 <b>Evil</b> Times\n\n{body}", encoding="utf-8")
+    dialogs: list[str] = []
+    page = open_page(browser, chat_url, dialogs)
+    page.get_by_role("tab", name="Folder").click()
+    page.get_by_label("Folder or file on this machine").fill(str(folder))
+    page.get_by_role("button", name="Index folder").click()
+    expect(page.get_by_text("1 added")).to_be_visible(timeout=SLOW)
+
+    ask(page, "Who resigned on Monday after the vote?")
+    card = page.locator(".nqa-card", has_text="mayor resigned")
+    expect(card.first).to_contain_text(
+        "<script>window.__pwned = 1</script> after the vote "
+        '<img src=x onerror="window.__pwned = 2"> and **bold** [link](javascript:alert(3)) $x$.'
+    )
+    expect(card.first).to_contain_text("<b>Evil</b> Times")
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("<b>Evil</b> Times")
+    # Nothing of the article became live markup, and nothing ran.
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("b", has_text="Evil").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.evaluate("() => window.__pwned === undefined")
+    assert dialogs == []
+    page.screenshot(path=str(ARTIFACTS / "chat-markup.png"))

@@ -1,0 +1,99 @@
+"""The sidebar's index panel: what the index holds, a chart of it, and ways to add articles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from assistant import NewsAssistant, Settings
+from ui import charts, indexing, state
+from ui.render import ago, published_label, text
+from ui.sources import SourceList, sources_path, uploads_folder
+from ui.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, save_uploads
+from vectorstore.base import ArticleInfo, IndexStats
+
+SHOWN_OUTLETS = 6
+
+
+def index_panel(
+    bot: NewsAssistant, settings: Settings, stats: IndexStats, articles: Sequence[ArticleInfo]
+) -> None:
+    """Draw the index panel: counts, outlets, dates, last update, chart; then the ways to add."""
+    st.header("Index", anchor=False)
+    left, right = st.columns(2)
+    left.metric("Articles", f"{stats.articles:,}")
+    right.metric("Passages", f"{stats.chunks:,}", help="Chunks of article text the answers draw on")
+    facts = []
+    if stats.first_published:
+        first = published_label(stats.first_published[:10])
+        last = published_label((stats.last_published or "")[:10])
+        facts.append(("Published", first if first == last else f"{first} – {last}"))
+    if stats.sources:
+        names = [f"{name} ({count})" for name, count in list(stats.sources.items())[:SHOWN_OUTLETS]]
+        more = len(stats.sources) - SHOWN_OUTLETS
+        facts.append(("Outlets", ", ".join(names) + (f" and {more} more" if more > 0 else "")))
+    updated = bot.last_updated()
+    if updated is not None:
+        facts.append(("Last update", f"{ago(updated)} ({updated:%d %b %Y, %H:%M})"))
+    if facts:
+        rows = "".join(f"<div><b>{text(label)}:</b> {text(value)}</div>" for label, value in facts)
+        st.html(f'<div class="nqa-meta">{rows}</div>')
+    coverage = charts.coverage(articles)
+    if coverage.rows:
+        st.altair_chart(charts.coverage_chart(coverage), width="stretch")
+        if coverage.undated:
+            st.caption(f"{coverage.undated} article(s) without a date are not in the chart.")
+    add_articles(bot, settings)
+
+
+def add_articles(bot: NewsAssistant, settings: Settings) -> None:
+    """Draw the three ways to add articles and the re-index button; run what is asked."""
+    st.subheader("Add articles", anchor=False)
+    sources = SourceList(sources_path(settings.store_dir, settings.collection))
+    upload, folder, feed = st.tabs(["Upload", "Folder", "Feed URL"])
+    with upload:
+        files = st.file_uploader(
+            "Article files",
+            type=UPLOAD_TYPES,
+            accept_multiple_files=True,
+            key=state.upload_key(),
+            help=f"Up to {MAX_UPLOAD_MB} MB each; saved in the store's upload folder.",
+        )
+        label = f"Index {len(files)} file{'s' if len(files) != 1 else ''}" if files else "Index files"
+        if st.button(label, disabled=not files, key="index_uploads", type="primary"):
+            saved, refused = save_uploads(
+                uploads_folder(settings.store_dir), ((f.name, f.getvalue()) for f in files or [])
+            )
+            indexing.run(bot, "Upload", saved, refused)
+            state.next_upload_key()
+            st.rerun()
+    with folder, st.form("folder_form", border=False):
+        # A form: Enter or the button sends what was typed, in one go.
+        path = st.text_input("Folder or file on this machine", placeholder="/path/to/articles")
+        if st.form_submit_button("Index folder", type="primary"):
+            if path.strip():
+                indexing.folder(bot, sources, path)
+                st.rerun()
+            st.warning("Type the path of a folder (or file) of articles first.")
+    with feed, st.form("feed_form", border=False):
+        url = st.text_input("RSS or Atom feed URL", placeholder="https://example.com/rss.xml")
+        if st.form_submit_button("Index feed", type="primary"):
+            if url.strip():
+                indexing.feed(bot, sources, url)
+                st.rerun()
+            st.warning("Paste the address of an RSS or Atom feed first.")
+    remembered = sources.load()
+    if st.button("Re-index", key="reindex", icon=":material/refresh:", width="stretch"):
+        indexing.reindex(bot, sources)
+        st.rerun()
+    st.caption(
+        "Reads again the upload folder and the folders and feeds added here: new and changed "
+        "articles are indexed, those whose files are gone are removed."
+    )
+    if remembered:
+        with st.expander(f"Re-indexed sources ({len(remembered) + 1})"):
+            listed = [str(uploads_folder(settings.store_dir)), *remembered]
+            st.html('<ul class="nqa-list">' + "".join(f"<li>{text(item)}</li>" for item in listed) + "</ul>")
+    indexing.show_last_run()
+    st.caption(f"Store: `{settings.store_dir}`")
