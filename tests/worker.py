@@ -59,7 +59,7 @@ def run_ingest_cli(args: list[str]) -> None:
             kwargs.setdefault("token_spans", simple_token_spans)
             super().__init__(chunk_tokens=60, chunk_overlap_tokens=12, **kwargs)
 
-    assistant.NewsAssistant = FakeAssistant  # type: ignore[misc]
+    assistant.NewsAssistant = FakeAssistant  # type: ignore[misc,assignment]
     run(lambda: main(args))
 
 

@@ -87,6 +87,12 @@ def run(bot: NewsAssistant, question: str = QUESTION) -> tuple[str, Any]:
     return streamed, events[-1].answer
 
 
+def url_of(bot: NewsAssistant) -> str:
+    """Return the base URL of the bot's language model (it has one in these tests)."""
+    assert bot.language_model is not None
+    return bot.language_model.backend.url
+
+
 def extractive_text(make_bot: MakeBot, question: str = QUESTION) -> str:
     """What the offline answerer says to the same question over the same index."""
     text = make_bot(llm="extractive").ask(question).text
@@ -112,7 +118,7 @@ def test_correct_citations_are_kept_with_their_exact_quote(
         citation.passage[citation.quote_start : citation.quote_start + len(citation.quote)] == citation.quote
     )
     assert [s.status for s in answer.sentences] == ["supported"]
-    assert answer.answerer == f"{backend} test-model at {bot.language_model.backend.url}"
+    assert answer.answerer == f"{backend} test-model at {url_of(bot)}"
     (request,) = server.requests
     assert request["path"] == ("/v1/chat/completions" if backend == "openai" else "/api/chat")
     assert request["body"]["model"] == "test-model" and request["body"]["stream"] is True
@@ -198,10 +204,7 @@ def test_a_server_that_is_too_slow_times_out(
     server.script(*[Reply("Too late [1].", delay=5)] * 2)  # the OpenAI client retries once
     answer = bot.ask(QUESTION)
     assert answer.note is not None
-    assert (
-        f"The {backend} backend at {bot.language_model.backend.url} did not answer within 0.5 s"
-        in answer.note
-    )
+    assert f"The {backend} backend at {url_of(bot)} did not answer within 0.5 s" in answer.note
     assert answer.text == extractive_text(make_bot)
 
 
@@ -219,10 +222,7 @@ def test_a_missing_model_is_named(make_bot: MakeBot, server: ScriptedLLMServer, 
     server.script(Reply(status=404, error='model "no-such-model" not found, try pulling it first'))
     answer = bot.ask(QUESTION)
     assert answer.note is not None
-    assert (
-        f"The {backend} backend at {bot.language_model.backend.url} has no model 'no-such-model'"
-        in answer.note
-    )
+    assert f"The {backend} backend at {url_of(bot)} has no model 'no-such-model'" in answer.note
     if backend == "ollama":
         assert "ollama pull no-such-model" in answer.note
 

@@ -30,12 +30,12 @@ def html_of(app: AppTest) -> str:
 
 
 def sidebar_html(app: AppTest) -> str:
-    return "\n".join(element.value for element in app.sidebar.get("html"))  # type: ignore[attr-defined]
+    return "\n".join(element.value for element in app.sidebar.get("html"))  # type: ignore[union-attr]
 
 
 def charts(app: AppTest) -> list[dict]:
     """Return the Vega-Lite specs of the page's charts."""
-    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]  # type: ignore[attr-defined]
+    return [json.loads(chart.proto.spec) for chart in app.get("vega_lite_chart")]
 
 
 def button(app: AppTest, label: str):  # type: ignore[no-untyped-def]
@@ -57,7 +57,7 @@ def write_articles(folder: Path, articles: dict[str, str]) -> Path:
 def test_an_empty_index_shows_how_to_add_articles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = open_app(tmp_path / "empty", monkeypatch)
     assert "The index is empty" in app.info[0].value
-    ways = "\n".join(m.value for m in app.main.markdown)  # type: ignore[attr-defined]
+    ways = "\n".join(m.value for m in app.main.markdown)
     assert "**Upload files**" in ways and "**Index a folder**" in ways and "**Follow a feed**" in ways
     assert any("python -m ingest PATH_OR_FEED_URL" in c.value for c in app.caption)
     assert len(app.chat_input) == 0
@@ -116,7 +116,7 @@ def two_outlets(tmp_path: Path) -> Path:
 def test_filters_reach_retrieval(two_outlets: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     app = open_app(two_outlets, monkeypatch)
     (outlets,) = app.multiselect
-    assert outlets.options == ["Harbour Gazette (1)", "Valley Times (1)"]  # type: ignore[comparison-overlap]
+    assert outlets.options == ["Harbour Gazette (1)", "Valley Times (1)"]
     app.slider(key="filter_k").set_value(1).run()
     app.chat_input[0].set_value("When did the bridge reopen?").run()
     assert len(replies(app)[-1].answer.passages) == 1
@@ -149,7 +149,7 @@ def test_uploads_are_indexed_and_failures_named_with_their_reason(
 ) -> None:
     store = tmp_path / "store"
     app = open_app(store, monkeypatch)
-    app.sidebar.get("file_uploader")[0].set_value(  # type: ignore[attr-defined]
+    app.sidebar.get("file_uploader")[0].set_value(  # type: ignore[union-attr]
         [
             (
                 "bridge.txt",
@@ -176,7 +176,7 @@ def test_uploads_are_indexed_and_failures_named_with_their_reason(
     assert sorted(p.name for p in (store / "uploads").iterdir()) == ["bridge.txt", "empty.txt", "flood.md"]
     assert [m.value for m in app.sidebar.metric] == ["2", "2"]
     assert len(app.chat_input) == 1  # no more welcome: the chat is open
-    assert app.sidebar.get("file_uploader")[0].value == []  # type: ignore[attr-defined]
+    assert app.sidebar.get("file_uploader")[0].value == []  # type: ignore[union-attr]
     # The coverage chart counts the dated article by outlet.
     (coverage,) = [c for c in charts(app) if c.get("mark", {}).get("type") == "bar"]
     assert coverage["encoding"]["color"]["field"] == "outlet"
@@ -198,7 +198,7 @@ def test_an_upload_over_the_limit_is_refused_with_a_clear_message(
     store = tmp_path / "store"
     app = open_app(store, monkeypatch)
     big = b"word " * (11 * 1024 * 1024)  # 55 MB
-    app.sidebar.get("file_uploader")[0].set_value([("huge.txt", big, "text/plain")]).run()  # type: ignore[attr-defined]
+    app.sidebar.get("file_uploader")[0].set_value([("huge.txt", big, "text/plain")]).run()  # type: ignore[union-attr]
     button(app, "Index 1 file").click().run()
     assert app.sidebar.error[0].value == "**Upload:** nothing indexed; 1 refused."
     assert (
@@ -278,7 +278,7 @@ def test_article_markup_is_shown_as_text_never_run(tmp_path: Path, monkeypatch: 
     assert "**bold** [link](javascript:alert(3)) &#36;x&#36;" in page
     # The sidebar's outlet list and the filters show the outlet as text too.
     assert "&lt;b&gt;Evil&lt;/b&gt; **Times** (1)" in sidebar_html(app)
-    assert app.multiselect[0].options == ["<b>Evil</b> **Times** (1)"]  # type: ignore[comparison-overlap]
+    assert app.multiselect[0].options == ["<b>Evil</b> **Times** (1)"]
     app.multiselect[0].select("<b>Evil</b> **Times**").run()
     assert app.expander[0].label == "Filters: " + markdown_text(
         "<b>Evil</b> **Times** · any date · 8 passages"
