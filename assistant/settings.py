@@ -204,9 +204,10 @@ class Settings(BaseSettings):
         gt=0.0,
         le=1.0,
         description=(
-            "BM25 leaves out of a question's keyword search the words found in more than this share "
-            "of the chunks (all kept when all are that common); 1 keeps every word. At 100,000 chunks "
-            "the common words made FTS5 score most of the index for each question."
+            "On indexes of 20,000 chunks or more, BM25 leaves out of a question's keyword search the "
+            "words found in more than this share of the chunks (all kept when all are that common); "
+            "1 keeps every word. At 100,000 chunks the common words made FTS5 score most of the "
+            "index for each question."
         ),
     )
     model_cache_dir: str = Field(

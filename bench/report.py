@@ -54,7 +54,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"| ingest wall time, newsqa / baseline | | **{ratio:.2f}** (target <= {INGEST_RATIO}: "
         f"{_met(ratio <= INGEST_RATIO)}) | | |",
         "| encoder alone, float32 (the reference) | "
-        f"`SentenceTransformer.encode(our chunks, batch_size=32)` | "
+        f"`SentenceTransformer.encode(our chunks, batch_size={fp32.get('batch_size', 32)})` | "
         f"{fp32['seconds']} s, **{_rate(fp32['chunks'], fp32['seconds'])} chunks/s** | "
         f"{fp32['peak_rss_mb']} MB | {fp32['load_before']} |",
         f"| encoder alone, int8 | `OnnxEmbeddings.embed_documents(our chunks)` | {int8['seconds']} s, "

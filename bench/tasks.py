@@ -97,8 +97,8 @@ def baseline(corpus: Path, store: Path) -> dict[str, Any]:
 def encoder(corpus: Path, backend: str) -> dict[str, Any]:
     """Embed our chunks of the corpus with the bare encoder: no store, no chunking on the clock.
 
-    ``torch`` is plain sentence-transformers in float32 (batches of 32, its own length
-    sorting): the reference for what the cores can do in float32.
+    ``torch`` is plain sentence-transformers in float32 (its own length sorting, our batch
+    size): the reference for what the cores can do in float32.
     """
     from assistant.factory import make_chunker
     from assistant.settings import Settings
@@ -125,7 +125,12 @@ def encoder(corpus: Path, backend: str) -> dict[str, Any]:
     started = time.perf_counter()
     encode(texts)
     seconds = time.perf_counter() - started
-    return {"backend": backend, "chunks": len(texts), "seconds": round(seconds, 2)}
+    return {
+        "backend": backend,
+        "chunks": len(texts),
+        "seconds": round(seconds, 2),
+        "batch_size": settings.embedding_batch_size,
+    }
 
 
 def queries(store: Path, questions: Path, count: int) -> dict[str, Any]:

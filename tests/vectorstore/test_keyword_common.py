@@ -11,7 +11,7 @@ def chunk(n: int, text: str) -> Chunk:
 
 
 def filled(common_share: float) -> KeywordIndex:
-    index = KeywordIndex(common_share=common_share)
+    index = KeywordIndex(common_share=common_share, common_from=0)
     index.add([chunk(n, f"The report says item {n} was sold.") for n in range(18)])
     index.add([chunk(18, "The report says Tesla sold cars."), chunk(19, "Tesla shares rose.")])
     return index
@@ -34,4 +34,13 @@ def test_frequencies_follow_the_index_as_it_changes() -> None:
     index.delete([f"c{n}" for n in range(18)])  # "report" is now in 1 of 2 chunks: not common
     index.add([chunk(30, "An unrelated text."), chunk(31, "Another one.")])
     assert {p.chunk.id for p in index.search("report", 50)} == {"c18"}
+    assert {p.chunk.id for p in index.search("report on Tesla", 50)} == {"c18", "c19"}
+
+
+def test_a_small_index_keeps_every_word() -> None:
+    index = KeywordIndex(common_share=0.5, common_from=21)  # 20 chunks: below the size it starts at
+    index.add([chunk(n, f"The report says item {n} was sold.") for n in range(18)])
+    index.add([chunk(18, "The report says Tesla sold cars."), chunk(19, "Tesla shares rose.")])
+    assert len(index.search("report on Tesla", 50)) == 20
+    index.add([chunk(20, "A report.")])  # 21 chunks: "report" (in 20) is now left out
     assert {p.chunk.id for p in index.search("report on Tesla", 50)} == {"c18", "c19"}
