@@ -18,36 +18,14 @@ import sys
 import time
 from pathlib import Path
 
-from langchain_core.embeddings import Embeddings
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from assistant import NewsAssistant  # noqa: E402
 from assistant.factory import make_embeddings  # noqa: E402
+from bench.tasks import CountingEmbeddings  # noqa: E402
 
 HEADING = "## Issue 4: re-indexing an unchanged corpus"
-
-
-class CountingEmbeddings(Embeddings):
-    """Counts every call (and text) that reaches the real embedder."""
-
-    def __init__(self, inner: Embeddings) -> None:
-        self.inner = inner
-        self.calls = 0
-        self.texts = 0
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Embed passages, counting them."""
-        self.calls += 1
-        self.texts += len(texts)
-        return self.inner.embed_documents(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        """Embed a question, counting it."""
-        self.calls += 1
-        self.texts += 1
-        return self.inner.embed_query(text)
 
 
 def measure(corpus: Path, store: Path) -> dict[str, object]:
