@@ -193,7 +193,7 @@ class Settings(BaseSettings):
         "onnx-int8",
         description=(
             "How the embedding model runs: `onnx-int8` (ONNX Runtime, weights quantised to int8, "
-            "about twice as fast as torch, same retrieval quality: docs/benchmarks.md), `onnx` "
+            "1.8x as fast as torch on 2 cores, same retrieval quality: docs/benchmarks.md), `onnx` "
             "(ONNX Runtime, float32) or `torch` (sentence-transformers, float32). The onnx model "
             "is exported from the model's own weights on first use, never downloaded. A store "
             "remembers the backend it was built with and refuses another."

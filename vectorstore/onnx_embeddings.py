@@ -1,8 +1,8 @@
 """The embedding model on ONNX Runtime, float32 or int8, exported locally from its own weights.
 
 On 2 CPU cores, embedding is nearly all of the cost of indexing. ONNX Runtime with weights
-quantised to int8 (per output channel, activations quantised on the fly) embeds about twice
-as fast as float32 PyTorch, and within noise of its retrieval quality on MultiHop-RAG
+quantised to int8 (per output channel, activations quantised on the fly) embeds 1.8x as
+fast as float32 PyTorch here, and within noise of its retrieval quality on MultiHop-RAG
 (docs/benchmarks.md). Nothing is downloaded: the model folder's own weights are exported once
 (``torch.onnx``), quantised (``onnxruntime.quantization``) and kept in a cache folder; later
 processes load the ``.onnx`` file alone, without importing torch or transformers.

@@ -2,10 +2,10 @@
 
 A question naming an outlet ("according to TechCrunch") is searched again within that outlet.
 Chroma answers such a filtered query by checking the filter in its metadata tables first, and
-at 100,000 chunks that took 40-115 ms per query here, against 4 ms unfiltered. So each chunk's
-vector is also written, as float32, into the keyword index's SQLite file, in a table clustered
-by outlet: one outlet's vectors are read in one range scan and scored exactly with numpy
-(a few ms for thousands of chunks). Rows are written and deleted in the same transactions as
+at 105,536 chunks that took a median 70 ms per outlet here (docs/benchmarks.md). So each
+chunk's vector is also written, as float32, into the keyword index's SQLite file, in a table
+clustered by outlet: one outlet's vectors are read in one range scan and scored exactly with
+numpy (a median 27 ms). Rows are written and deleted in the same transactions as
 the keyword rows, so the two never disagree.
 """
 
