@@ -1,1 +1,1 @@
-"""Benchmarks that write docs/benchmarks.md: ``python -m bench`` (speed), ``bench/reindex.py``."""
+"""Benchmarks that write docs/benchmarks.md: ``python -m bench`` (speed and re-indexing)."""
