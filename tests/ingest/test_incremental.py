@@ -32,12 +32,18 @@ def corpus(folder: Path) -> Path:
         story("Fast News", "2020-03", "Rockets hit Camp Taji.", "Kataib Hezbollah was blamed."),
     )
     write(folder / "storm.txt", story("Wire", "2021-06-02", "A storm hit the coast.", *LONG))
+    write_herald(folder / "feed.jsonl", vote_published="2023-11-02")
+    return folder
+
+
+def write_herald(path: Path, vote_published: str) -> None:
+    """Write a JSON Lines file of two Herald records; only the first one's date varies."""
     records = [
         {
             "id": "w1",
             "title": "Vote",
             "source": "Herald",
-            "published": "2023-11-02",
+            "published": vote_published,
             "body": "Votes were counted.",
         },
         {
@@ -48,8 +54,7 @@ def corpus(folder: Path) -> Path:
             "body": "A fire broke out.",
         },
     ]
-    write(folder / "feed.jsonl", "".join(json.dumps(r) + "\n" for r in records))
-    return folder
+    write(path, "".join(json.dumps(r) + "\n" for r in records))
 
 
 def embedded(bot: NewsAssistant) -> int:
@@ -104,23 +109,7 @@ def test_a_metadata_only_change_rewrites_the_chunks_that_kept_their_ids(tmp_path
     bot = fake_assistant(tmp_path / "store")
     folder = corpus(tmp_path / "in")
     bot.index([folder])
-    records = [
-        {
-            "id": "w1",
-            "title": "Vote",
-            "source": "Herald",
-            "published": "2023-12-24",
-            "body": "Votes were counted.",
-        },
-        {
-            "id": "w2",
-            "title": "Fire",
-            "source": "Herald",
-            "published": "2023-11-03",
-            "body": "A fire broke out.",
-        },
-    ]
-    write(folder / "feed.jsonl", "".join(json.dumps(r) + "\n" for r in records))
+    write_herald(folder / "feed.jsonl", vote_published="2023-12-24")
     report = bot.index([folder])
     assert (report.updated, report.unchanged, report.chunks) == (1, 3, 1)
     now = assert_consistent(bot)
