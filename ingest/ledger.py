@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.faults import crash_point
-from vectorstore.base import ChunkStore
+from ingest.store import ChunkWriter
 
 if TYPE_CHECKING:
     from langchain_classic.indexes import SQLRecordManager
@@ -61,7 +61,7 @@ class Group:
 class Ledger:
     """The record manager of one collection, its in-flight journal, and the writers' lock."""
 
-    def __init__(self, path: Path, namespace: str = "news") -> None:
+    def __init__(self, path: Path, namespace: str) -> None:
         from langchain_classic.indexes import SQLRecordManager
         from sqlalchemy import create_engine
 
@@ -112,7 +112,7 @@ class Ledger:
         for offset in range(0, len(keys), _BATCH):
             self.journal.delete_keys(list(keys[offset : offset + _BATCH]))
 
-    def remove(self, groups: Collection[Group], store: ChunkStore) -> list[Group]:
+    def remove(self, groups: Collection[Group], store: ChunkWriter) -> list[Group]:
         """Remove these articles' chunks from the store and the records; return those that had any."""
         removed: list[Group] = []
         wanted = [group.key for group in groups]
@@ -132,7 +132,7 @@ class Ledger:
                     removed.append(parsed)
         return removed
 
-    def recover(self, store: ChunkStore) -> int:
+    def recover(self, store: ChunkWriter) -> int:
         """Undo whatever a crashed run left half-done; return how many chunks were removed."""
         keys = self.journal.list_keys()
         if not keys:
@@ -186,11 +186,6 @@ class Ledger:
 
 _GROUPS_OF_NAMESPACE = "SELECT DISTINCT group_id FROM upsertion_record WHERE namespace = :ns"
 _LAST_UPDATE = "SELECT MAX(updated_at) FROM upsertion_record WHERE namespace = :ns"
-
-
-def records_path(store_dir: Path, collection: str) -> Path:
-    """Return where the record manager of a collection lives: beside the store."""
-    return store_dir / f"{collection}-records.sqlite3"
 
 
 def scope_exists(scope: str) -> bool:
