@@ -86,15 +86,17 @@ def rank_sentences(question: str, passages: Sequence[Passage]) -> list[Scored]:
     fits = answer_test(question, wanted)
     frequency = Counter(term for candidate in candidates for term in candidate.terms & wanted)
     weight = {term: math.log(1.0 + (len(candidates) + 1) / (frequency[term] + 0.5)) for term in wanted}
-    total = sum(weight.values())
+    # fsum is exact, so the scores don't depend on the order a set hands its terms out in
+    # (which changes from one process to the next): two runs rank alike.
+    total = math.fsum(weight.values())
     scored = []
     for candidate in candidates:
         matched = candidate.terms & wanted
-        covered = sum(weight[term] for term in matched) / total
+        covered = math.fsum(weight[term] for term in matched) / total
         # Terms met nearby in the passage count half: "the attack" in a passage about
         # Camp Taji is the Camp Taji attack. Abstention looks at `covered` alone.
         nearby = context[id(candidate.passage)] - matched
-        relevance = covered + CONTEXT * sum(weight[term] for term in nearby) / total
+        relevance = covered + CONTEXT * math.fsum(weight[term] for term in nearby) / total
         # A sentence that only restates the question adds nothing to an answer.
         news = len(candidate.terms - wanted)
         rank_discount = 1.0 / (1.0 + 0.15 * candidate.rank)
