@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from assistant.access import IndexRoots, parse_roots
 from assistant.paths import StorePaths
 
 LLMChoice = Literal["extractive", "ollama", "openai", "llamacpp"]
@@ -35,6 +36,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "llm_timeout", "llm_temperature", "llm_max_tokens", "llm_context_tokens",
     ),
     "Feeds": ("feed_timeout", "watch_feed_minutes"),
+    "Chat": ("host", "port"),
+    "Access": ("editor_password", "reader_password", "index_roots"),
 }  # fmt: skip
 """Each component's settings, in order: the README's settings tables follow these groups."""
 
@@ -253,10 +256,54 @@ class Settings(BaseSettings):
         15.0, gt=0, description="With `--watch`, how often feed URLs are read again, in minutes."
     )
 
+    # Chat
+    host: str = Field(
+        "127.0.0.1",
+        description=(
+            "Address the chat listens on (`python -m ui`, `make run`): 127.0.0.1 serves this machine "
+            "only; 0.0.0.0 serves every network it is on (set an editor password first)."
+        ),
+    )
+    port: int = Field(8501, ge=1, le=65535, description="Port the chat listens on.")
+
+    # Access
+    editor_password: SecretStr | None = Field(
+        None,
+        description=(
+            "When set, the chat's add, upload and re-index controls stay locked until this password is "
+            "given. Unset, everyone who can open the chat is an editor. A secret: never logged or shown."
+        ),
+    )
+    reader_password: SecretStr | None = Field(
+        None,
+        description=(
+            "When set, the chat asks for a password before anything else: this one (to read and ask) or "
+            "the editor password. A secret: never logged or shown."
+        ),
+    )
+    index_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Folders the chat and the service may index local files from, separated by `:` or `,` (the "
+            "store's upload folder always counts); empty means the folder newsqa was started from. "
+            "`python -m ingest` is not confined."
+        ),
+    )
+
     @field_validator("store_dir", mode="before")
     @classmethod
     def _expand_user(cls, value: object) -> object:
         return Path(value).expanduser() if isinstance(value, str | Path) else value
+
+    @field_validator("index_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: object) -> object:
+        return parse_roots(value) if isinstance(value, str) else value
+
+    def allowed_roots(self) -> IndexRoots:
+        """Return the folders the chat and the service may read: `index_roots` (else the current
+        folder) and the upload folder."""
+        return IndexRoots([*(self.index_roots or [Path.cwd()]), self.paths.uploads])
 
     @property
     def paths(self) -> StorePaths:

@@ -19,7 +19,8 @@ def test_every_setting_is_documented_with_its_default() -> None:
     for name, field in Settings.model_fields.items():
         assert name.upper() in rows, f"NEWSQA_{name.upper()} is missing from the README"
         shown = rows[name.upper()].strip().strip("`")
-        default = "*(empty)*" if field.default in ("", None) else str(field.default)
+        value = field.get_default(call_default_factory=True)
+        default = "*(empty)*" if value in ("", None, []) else str(value)
         assert shown == default, f"README gives {shown!r} as the default of {name}, the code {default!r}"
 
 
