@@ -77,10 +77,16 @@ class HybridRetriever:
 
     def retrieve(self, question: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages, best first, at most ``per_article`` from one article."""
-        count = self.store.count()
-        if count == 0:
+        if self.store.count() == 0:
             return []
-        plan = parse(question, self._outlets(count))
+        plan, fused = self.candidates(question, k, where)
+        return self.rank(plan, fused, k)
+
+    def candidates(
+        self, question: str, k: int, where: SearchFilter | None = None
+    ) -> tuple[QueryPlan, dict[str, tuple[float, Passage]]]:
+        """Return the question's plan and every candidate found, with its fused search score."""
+        plan = parse(question, self._outlets(self.store.count()))
         depth = max(DEPTH, 4 * k)
         scopes = [where] + [
             scoped for outlets in plan.outlet_groups() if (scoped := _narrow(where, outlets)) is not None
@@ -99,7 +105,12 @@ class HybridRetriever:
         for n, (by_vector, by_keyword) in enumerate(zip(dense, keyword_jobs, strict=True)):
             weight = 1.0 if n == 0 else OUTLET_WEIGHT
             rankings += [(weight, by_vector), (weight * KEYWORD_WEIGHT, by_keyword.result())]
-        fused = _fuse(rankings)
+        return plan, _fuse(rankings)
+
+    def rank(self, plan: QueryPlan, fused: dict[str, tuple[float, Passage]], k: int) -> list[Passage]:
+        """Return the best ``k`` candidates: ranked again by their best sentence, dates, diversity."""
+        question = plan.question
+        fused = dict(fused)
         top = sorted(fused.values(), key=lambda item: -item[0])[:SENTENCE_POOL]
         coverage = best_sentence_coverage(question, [passage for _, passage in top])
         by_sentence = sorted(coverage, key=lambda chunk_id: -coverage[chunk_id])
