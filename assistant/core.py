@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from assistant.answering.followup import FollowUpRewriter
     from assistant.answering.records import Answerer
     from assistant.retrieval import Retriever
+    from assistant.retrieval.semantic import SentenceSimilarity
+    from assistant.retrieval.time_words import AsOf
     from ingest.chunking import Chunker, TokenSpans
     from ingest.ledger import Ledger
     from vectorstore.base import ChunkStore
@@ -94,12 +96,17 @@ class NewsAssistant:
     @cached_property
     def retriever(self) -> Retriever:
         """The retriever."""
-        return factory.make_retriever(self.settings, self.store)
+        return factory.make_retriever(self.settings, self.store, self.similarity)
 
     @cached_property
     def language_model(self) -> LanguageModel | None:
         """The language model ``NEWSQA_LLM`` names, or None for extractive answers."""
         return factory.make_language_model(self.settings)
+
+    @cached_property
+    def similarity(self) -> SentenceSimilarity:
+        """How close sentences are in meaning to a question, under `embeddings` (vectors cached)."""
+        return factory.make_similarity(self.embeddings)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -220,6 +227,20 @@ class NewsAssistant:
             until=_bound(until, "until", end=True),
         )
         return self.retriever.retrieve(question, k, None if where.is_empty() else where)
+
+    def read_against(self, question: str, until: DateLike = None) -> AsOf | None:
+        """Return the date the question's time words ("this week", "recently") are read against.
+
+        None when the question has none (or retrieval is not hybrid). The date is ``until``
+        when given, else the newest article in the index, else today.
+        """
+        from assistant.retrieval.hybrid import HybridRetriever
+
+        if not isinstance(self.retriever, HybridRetriever):
+            return None
+        bound = _bound(until, "until", end=True)
+        where = None if bound is None else SearchFilter(until=bound)
+        return self.retriever.read(question.strip(), where)[0].as_of
 
     def ask(
         self,

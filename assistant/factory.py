@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from assistant.answering.followup import FollowUpRewriter
     from assistant.answering.records import Answerer
     from assistant.llm import LanguageModel
+    from assistant.retrieval.semantic import SentenceSimilarity
     from ingest.ledger import Ledger
 
 
@@ -124,11 +125,23 @@ def make_ledger(settings: Settings) -> Ledger:
     return Ledger(settings.paths.records, settings.collection)
 
 
-def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:
-    """Return the retriever answers are drawn from: hybrid over a `NewsStore`, else dense."""
+def make_retriever(
+    settings: Settings, store: ChunkStore, similarity: SentenceSimilarity | None = None
+) -> Retriever:
+    """Return the retriever answers are drawn from: hybrid over a `NewsStore`, else dense.
+
+    ``similarity`` lets hybrid retrieval rank its best candidates by meaning as well as words.
+    """
     if settings.retrieval == "hybrid" and isinstance(store, NewsStore):
-        return HybridRetriever(store, settings.per_article)
+        return HybridRetriever(store, settings.per_article, similarity)
     return DenseRetriever(store)
+
+
+def make_similarity(embeddings: Embeddings) -> SentenceSimilarity:
+    """Return the question-sentence similarity under the index's own embedder (vectors cached by text)."""
+    from assistant.retrieval.semantic import SentenceSimilarity
+
+    return SentenceSimilarity(embeddings)
 
 
 def make_language_model(settings: Settings) -> LanguageModel | None:

@@ -13,11 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ingest.text.dates import MONTHS, is_real_day, month_span
 from ingest.text.names import CALENDAR_TERMS, DATE_WORD, QUANTITY, names
 from ingest.text.terms import terms
+
+if TYPE_CHECKING:
+    from assistant.retrieval.time_words import AsOf
 
 # Separators between an outlet's name and its section or slogan: "FOX News - Health".
 _SECTION = re.compile(r"\s+[|\-–—:]\s+|:\s+")
@@ -74,6 +77,10 @@ class QueryPlan:
     question: str
     outlets: tuple[OutletMention, ...] = ()
     dates: tuple[DateMention, ...] = ()
+    recency: bool = False
+    """True when the question asks for the latest news ("recently", "the latest")."""
+    as_of: AsOf | None = None
+    """The date its time words were read against, when they need one ("last month")."""
 
     def outlet_groups(self) -> list[tuple[str, ...]]:
         """Return each distinct set of named outlets once, in the order first named."""

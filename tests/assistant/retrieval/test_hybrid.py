@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
+import pytest
+
 from assistant import NewsAssistant
+from assistant.retrieval import hybrid
 from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.time_words import AsOf
+from vectorstore.base import SearchFilter
 
 FILLER = " ".join(f"Market note {i} covers shares, bonds and the wider economy." for i in range(30))
 
@@ -84,3 +90,35 @@ def test_ask_answers_from_exactly_the_retrieved_passages(fake_bot: NewsAssistant
     question = "Did the Harbor Gazette say the chip maker raised card prices?"
     answer = fake_bot.ask(question, k=5)
     assert [p.chunk.id for p in answer.passages] == [p.chunk.id for p in fake_bot.retrieve(question, k=5)]
+
+
+def test_the_latest_ranks_the_newest_article_first(
+    fake_bot: NewsAssistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_bot.index([corpus(tmp_path)])
+    question = "What is the latest on card prices?"
+    assert fake_bot.retrieve(question, k=3)[0].chunk.article_id == "gazette"  # the newest, 2023-11-20
+    monkeypatch.setattr(hybrid, "RECENCY_WEIGHT", 0.0)
+    assert fake_bot.retrieve(question, k=3)[0].chunk.article_id != "gazette"
+
+
+def test_time_words_are_read_against_the_newest_article_or_the_users_until(
+    fake_bot: NewsAssistant, tmp_path: Path
+) -> None:
+    fake_bot.index([corpus(tmp_path)])
+    assert isinstance(fake_bot.retriever, HybridRetriever)
+    fake_bot.retriever.today = lambda: date(2030, 1, 1)
+    question = "What did the wire story say about card prices yesterday?"
+    plan, as_of = fake_bot.retriever.read(question)
+    assert as_of == AsOf(date(2023, 11, 20), "newest article")
+    assert [(m.first, m.last) for m in plan.dates] == [(20231119, 20231119)]
+    # Asked of the archive as of 5 October, "yesterday" is 4 October: that day's story first.
+    passages = fake_bot.retrieve(question, k=3, until="2023-10-05")
+    assert passages[0].chunk.article_id == "wire3"
+    assert fake_bot.retriever.read(question, SearchFilter(until=20231005))[1].basis == "question"
+
+
+def test_an_empty_index_reads_time_words_against_today(fake_bot: NewsAssistant) -> None:
+    assert isinstance(fake_bot.retriever, HybridRetriever)
+    fake_bot.retriever.today = lambda: date(2030, 1, 1)
+    assert fake_bot.retriever.read("What happened this week?")[1] == AsOf(date(2030, 1, 1), "today")
