@@ -50,8 +50,8 @@ def main(
 
 
 def _ask(args: argparse.Namespace, open_assistant: Callable[[Settings], NewsAssistant]) -> int:
-    bot = open_assistant(settings_from(args, top_k=args.k, llm=args.llm, llm_model=args.model))
-    answer = bot.ask(args.question, source=args.source, since=args.since, until=args.until)
+    bot = open_assistant(settings_from(args, llm=args.llm, llm_model=args.model))
+    answer = bot.ask(args.question, k=args.k, source=args.source, since=args.since, until=args.until)
     if answer.note:
         # The user still got an answer (the extractive one): a note, not an error.
         print(f"note: {answer.note}", file=sys.stderr)

@@ -214,11 +214,14 @@ class NewsAssistant:
         dates (``2020-03`` or ``2020-03-11``) or `date`s, both ends included.
         """
         question = self._ready(question)
-        where = SearchFilter(
-            sources=self._resolve_sources(source),
-            since=_bound(since, "since", end=False),
-            until=_bound(until, "until", end=True),
-        )
+        k = _passages(k)
+        first, last = _bound(since, "since", end=False), _bound(until, "until", end=True)
+        if first is not None and last is not None and first > last:
+            raise NewsQAError(
+                f"since ({since}) is after until ({until}): no article can match. "
+                "Swap them, or leave one out."
+            )
+        where = SearchFilter(sources=self._resolve_sources(source), since=first, until=last)
         return self.retriever.retrieve(question, k, None if where.is_empty() else where)
 
     def ask(
@@ -266,7 +269,7 @@ class NewsAssistant:
         standalone, failure = self._standalone(question, turns)
         if standalone != question:
             yield Rewritten(standalone)
-        passages = self.retrieve(standalone, k or self.settings.top_k, source, since, until)
+        passages = self.retrieve(standalone, self.settings.top_k if k is None else k, source, since, until)
         for event in self._answer(standalone, passages, failure):
             if isinstance(event, Done):
                 rewritten = standalone if standalone != question else None
@@ -320,7 +323,24 @@ class NewsAssistant:
         return tuple(resolved)
 
 
+MAX_PASSAGES = 100
+"""Most passages one question may draw on (``k``)."""
+
+
+def _passages(k: object) -> int:
+    """Return ``k`` if it is a number of passages an answer can draw on, else raise `NewsQAError`."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_PASSAGES:
+        raise NewsQAError(
+            f"k (how many passages to draw on) must be a whole number from 1 to {MAX_PASSAGES}, not {k!r}."
+        )
+    return k
+
+
 def _bound(value: DateLike, name: str, *, end: bool) -> int | None:
+    if value is not None and not isinstance(value, str | date):
+        raise NewsQAError(
+            f"{name}: expected a date such as 2020-03 or 2020-03-11 (or a datetime.date), not {value!r}."
+        )
     try:
         return parse_bound(value, end=end)
     except DateError as exc:

@@ -83,22 +83,60 @@ class ChromaStore:
         embedder: str | None = None,
         legacy_embedder: str | None = None,
         place: str = "",
+        reopen: Callable[[], ClientAPI] | None = None,
+        server: bool = False,
     ) -> None:
-        from langchain_chroma import Chroma
-
+        """``reopen`` opens the embedded store afresh (see `_call`); ``server`` says ``place`` is a
+        Chroma server's ``host:port``, named when it can't be reached."""
         self._embeddings = embeddings
         self._embedded_text = embedded_text or (lambda chunk: chunk.text)
-        self._vectors: Chroma = Chroma(
-            client=client,
-            collection_name=collection,
-            embedding_function=embeddings,
-            collection_configuration={"hnsw": {"space": "cosine"}},
-        )
-        self._collection = self._vectors._collection
+        self._name = collection
+        self._reopen = reopen
+        self._server = server
+        self._open(client)
         self._embedder = embedder
         self._legacy_embedder = legacy_embedder
         self._place = place or f"the collection {collection!r}"
         self._checked = embedder is None
+
+    def _open(self, client: ClientAPI) -> None:
+        from langchain_chroma import Chroma
+
+        self._client = client
+        self._vectors: Chroma = Chroma(
+            client=client,
+            collection_name=self._name,
+            embedding_function=self._embeddings,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+        self._collection = self._vectors._collection
+
+    def _call(self, method: str, **arguments: Any) -> Any:
+        """Call a method of the collection (see `_guard`)."""
+        return self._guard(lambda: getattr(self._collection, method)(**arguments))
+
+    def _guard(self, action: Callable[[], Any]) -> Any:
+        """Run an action on the store, turning an unreachable server into a `StoreError`.
+
+        Embedded Chroma keeps what it read of its folder's segments in memory: when another
+        process (``python -m ingest`` while the chat is open) wrote the first vectors, this
+        process can't read them ("Nothing found on disk") until the store is opened afresh,
+        which is done here once.
+        """
+        try:
+            return action()
+        except Exception as exc:  # chromadb and httpx raise many kinds; only these two are ours
+            if self._server and _unreachable(exc):
+                raise StoreError(
+                    f"cannot reach the Chroma server at {self._place} ({_reason(exc)}): is it running? "
+                    "Check NEWSQA_CHROMA_HOST and NEWSQA_CHROMA_PORT, then run the command again "
+                    "(an indexing run cut short is completed by the next one)."
+                ) from None
+            if self._reopen is None or "Nothing found on disk" not in str(exc):
+                raise
+        self._client.close()
+        self._open(self._reopen())
+        return action()
 
     def check_embedder(self, writing: bool = False) -> None:
         """Raise `EmbedderMismatchError` if the stored vectors come from another embedder.
@@ -109,13 +147,18 @@ class ChromaStore:
             return
         metadata = dict(self._collection.metadata or {})
         stored = metadata.get(EMBEDDER_KEY)
-        if stored is None and self._collection.count() > 0:
+        if stored is None:
+            # The collection's metadata was read when it was opened: another process (an ingest
+            # while the chat was open, or a second first ingest) may have recorded its embedder since.
+            metadata = dict(self._guard(lambda: self._client.get_collection(self._name)).metadata or {})
+            stored = metadata.get(EMBEDDER_KEY)
+        if stored is None and self._call("count") > 0:
             stored = self._legacy_embedder
         if stored is None:
             if not writing:
                 return  # empty: nothing to mismatch yet
             metadata[EMBEDDER_KEY] = self._embedder
-            self._collection.modify(metadata=metadata)
+            self._call("modify", metadata=metadata)
         elif stored != self._embedder:
             raise EmbedderMismatchError(
                 f"the index in {self._place} was built with the {stored} embeddings, and this run "
@@ -132,7 +175,7 @@ class ChromaStore:
         unique = list(dict.fromkeys(ids))
         for offset in range(0, len(unique), 1000):
             batch = unique[offset : offset + 1000]
-            found.update(self._collection.get(ids=batch, include=[])["ids"])
+            found.update(self._call("get", ids=batch, include=[])["ids"])
         return wanted - found
 
     def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
@@ -151,7 +194,8 @@ class ChromaStore:
         for offset in range(0, len(chunks), WRITE_BATCH):
             batch = chunks[offset : offset + WRITE_BATCH]
             vectors = self._embeddings.embed_documents([texts[chunk.id] for chunk in batch])
-            self._collection.upsert(
+            self._call(
+                "upsert",
                 ids=[chunk.id for chunk in batch],
                 embeddings=vectors,  # type: ignore[arg-type]
                 documents=[chunk.text for chunk in batch],
@@ -165,7 +209,7 @@ class ChromaStore:
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks with these ids, if present."""
         if ids:
-            self._collection.delete(ids=list(ids))
+            self._call("delete", ids=list(ids))
 
     def embed_query(self, query: str) -> list[float]:
         """Return the query's vector, to search with it several times."""
@@ -174,7 +218,7 @@ class ChromaStore:
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by cosine similarity, best first."""
-        if self._collection.count() == 0:
+        if self._call("count") == 0:
             return []
         return self.search_by_vector(self.embed_query(query), k, where)
 
@@ -183,7 +227,8 @@ class ChromaStore:
     ) -> list[Passage]:
         """Return up to ``k`` passages by cosine similarity to an embedded query, best first."""
         self.check_embedder()
-        results = self._collection.query(
+        results = self._call(
+            "query",
             query_embeddings=[list(vector)],  # type: ignore[arg-type]
             n_results=k,
             where=_where(where) if where else None,
@@ -200,13 +245,13 @@ class ChromaStore:
 
     def count(self) -> int:
         """Return the number of stored chunks."""
-        return int(self._collection.count())
+        return int(self._call("count"))
 
     def all_vectors(self, batch: int = 2000) -> Iterator[list[tuple[str, list[float]]]]:
         """Yield every stored ``(id, vector)``, a batch at a time."""
-        total = self._collection.count()
+        total = self._call("count")
         for offset in range(0, total, batch):
-            got = self._collection.get(include=["embeddings"], limit=batch, offset=offset)
+            got = self._call("get", include=["embeddings"], limit=batch, offset=offset)
             embeddings = got["embeddings"]
             if embeddings is None:
                 continue
@@ -215,17 +260,17 @@ class ChromaStore:
     def ids(self) -> set[str]:
         """Return every stored chunk id (for consistency checks)."""
         found: set[str] = set()
-        total = self._collection.count()
+        total = self._call("count")
         for offset in range(0, total, 5000):
-            found.update(self._collection.get(include=[], limit=5000, offset=offset)["ids"])
+            found.update(self._call("get", include=[], limit=5000, offset=offset)["ids"])
         return found
 
     def stats(self) -> IndexStats:
         """Return counts and date coverage, read from each article's first chunk."""
-        chunks = self._collection.count()
+        chunks = self._call("count")
         if chunks == 0:
             return IndexStats()
-        firsts = self._collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        firsts = self._call("get", where={"chunk_index": 0}, include=["metadatas"])
         metas = firsts["metadatas"] or []
         sources: dict[str, int] = {}
         dated: list[tuple[int, int, str]] = []
@@ -249,9 +294,9 @@ class ChromaStore:
 
     def articles(self) -> list[ArticleInfo]:
         """Return one record per article, read from its first chunk (not from every chunk)."""
-        if self._collection.count() == 0:
+        if self._call("count") == 0:
             return []
-        firsts = self._collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        firsts = self._call("get", where={"chunk_index": 0}, include=["metadatas"])
         found: dict[str, ArticleInfo] = {}
         for meta in firsts["metadatas"] or []:
             article_id = str(meta.get("article_id", ""))
@@ -284,3 +329,19 @@ def _where(where: SearchFilter) -> dict[str, Any] | None:
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Return True when the error (or its cause) says the server could not be reached or went away."""
+    import httpx
+
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, httpx.TransportError | ConnectionError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).strip() or type(exc).__name__

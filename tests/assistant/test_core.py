@@ -82,3 +82,23 @@ def test_reindex_reads_the_upload_folder_and_remembered_sources(
     second = fake_bot.reindex()
     assert (second.removed, second.unchanged) == (1, 1)
     assert {a.source for a in fake_bot.articles()} == {"Fast News"}
+
+
+@pytest.mark.parametrize("k", [0, -3, 101, 2.5, "8", True])
+def test_a_number_of_passages_out_of_range_is_an_error_naming_k(
+    fake_bot: NewsAssistant, tmp_path: Path, k: object
+) -> None:
+    add(fake_bot, tmp_path / "in")
+    for call in (fake_bot.ask, fake_bot.retrieve):
+        with pytest.raises(NewsQAError, match=r"^k \(how many passages to draw on\) must be"):
+            call("Who was blamed?", k=k)  # type: ignore[operator]
+
+
+def test_since_after_until_is_an_error_and_a_non_date_too(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+    add(fake_bot, tmp_path / "in")
+    with pytest.raises(NewsQAError, match=r"since \(2021\) is after until \(2020-06\): no article can match"):
+        fake_bot.ask("Who was blamed?", since="2021", until="2020-06")
+    for bad in (5, 2020.5, ["2020"]):
+        with pytest.raises(NewsQAError, match="since: expected a date such as 2020-03"):
+            fake_bot.retrieve("Who was blamed?", since=bad)  # type: ignore[arg-type]
+    assert fake_bot.ask("Who was blamed?", since="2020-03", until="2020-03").citations
