@@ -134,7 +134,9 @@ class ChromaStore:
                 ) from None
             if self._reopen is None or "Nothing found on disk" not in str(exc):
                 raise
-        self._client.close()
+        close = getattr(self._client, "close", None)  # the embedded client has it; ClientAPI doesn't say
+        if close is not None:
+            close()
         self._open(self._reopen())
         return action()
 
@@ -197,7 +199,7 @@ class ChromaStore:
             self._call(
                 "upsert",
                 ids=[chunk.id for chunk in batch],
-                embeddings=vectors,  # type: ignore[arg-type]
+                embeddings=vectors,
                 documents=[chunk.text for chunk in batch],
                 metadatas=[chunk.metadata() for chunk in batch],
             )
@@ -229,7 +231,7 @@ class ChromaStore:
         self.check_embedder()
         results = self._call(
             "query",
-            query_embeddings=[list(vector)],  # type: ignore[arg-type]
+            query_embeddings=[list(vector)],
             n_results=k,
             where=_where(where) if where else None,
             include=["documents", "metadatas", "distances"],
