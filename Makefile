@@ -29,7 +29,7 @@ run: $(STAMP)
 ifdef ARTICLES
 	$(BIN)/python -m ingest $(ARTICLES) || echo "Some files could not be indexed (listed above); starting the chat anyway."
 endif
-	$(BIN)/python -m streamlit run ui/app.py
+	$(BIN)/python -m ui
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -44,6 +44,19 @@ class IndexRoots:
     def __init__(self, roots: Iterable[Path]) -> None:
         self.roots: tuple[Path, ...] = tuple(dict.fromkeys(Path(os.path.realpath(root)) for root in roots))
 
+    def refusal(self, path: str | Path) -> str | None:
+        """Return why ``path`` may not be read (outside every root, once resolved), or None."""
+        try:
+            self.check(path)
+        except OutsideRootsError:
+            real = os.path.realpath(os.path.expanduser(str(path)))
+            via = f" (it leads to {real})" if real != os.path.abspath(os.path.expanduser(str(path))) else ""
+            return (
+                f"refused: outside the folders this newsqa may read{via}: {self.describe()}. "
+                "Set NEWSQA_INDEX_ROOTS to let another folder in."
+            )
+        return None
+
     def check(self, path: str | Path) -> Path:
         """Return the real path of ``path`` if it lies inside a root, else raise `OutsideRootsError`.
 

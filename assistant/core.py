@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import factory
+from assistant.access import IndexRoots
 from assistant.answering.followup import History, RuleRewriter, Turn, as_turns
 from assistant.answering.records import Answer, AnswerEvent, Done, Rewritten
 from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError
@@ -128,13 +129,16 @@ class NewsAssistant:
         on_progress: OnProgress | None = None,
         *,
         on_wait: Callable[[str], None] | None = None,
+        confine: IndexRoots | None = None,
     ) -> IndexReport:
         """Bring the index up to date with these files, folders and feed URLs.
 
         New and changed articles are written, unchanged ones skipped without embedding, and
         old versions replaced; with ``sync``, articles whose files are gone from the given
         folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told when
-        another indexing run holds the store.
+        another indexing run holds the store. With ``confine`` (the chat and the service:
+        `Settings.allowed_roots`), a file outside those folders, or a link leading out of
+        them, is refused and reported, never read.
         """
         if isinstance(paths, str | Path):
             paths = [paths]
@@ -150,6 +154,7 @@ class NewsAssistant:
             batch_chunks=settings.index_batch_chunks,
             feed_timeout=settings.feed_timeout,
             on_wait=on_wait,
+            refuse=confine.refusal if confine is not None else None,
         )
 
     def remember_source(self, source: str | Path) -> None:
@@ -161,7 +166,11 @@ class NewsAssistant:
         return self._sources.load()
 
     def reindex(
-        self, on_progress: OnProgress | None = None, *, on_wait: Callable[[str], None] | None = None
+        self,
+        on_progress: OnProgress | None = None,
+        *,
+        on_wait: Callable[[str], None] | None = None,
+        confine: IndexRoots | None = None,
     ) -> IndexReport:
         """Read again the upload folder and every remembered source, and bring the index in line.
 
@@ -173,13 +182,16 @@ class NewsAssistant:
         paths: list[str] = [str(uploads)] if uploads.exists() else []
         gone: list[Failure] = []
         for source in self.remembered_sources():
-            if is_url(source) or Path(source).exists():
+            refusal = confine.refusal(source) if confine is not None and not is_url(source) else None
+            if refusal:
+                gone.append(Failure(source, refusal))
+            elif is_url(source) or Path(source).exists():
                 paths.append(source)
             else:
                 gone.append(Failure(source, "is gone; its articles were kept"))
         report = IndexReport()
         if paths:
-            report = self.index(paths, sync=True, on_progress=on_progress, on_wait=on_wait)
+            report = self.index(paths, sync=True, on_progress=on_progress, on_wait=on_wait, confine=confine)
         report.failed[:0] = gone
         return report
 

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
     from ingest.chunking import Chunker
 
+Refuse = Callable[[Path], str | None]
+"""Says why a file may not be read, or returns None when it may."""
 OnProgress = Callable[[str, int, int], None]
 """Called as ``(stage, done, total)``; stages are ``reading`` (files) and ``embedding`` (chunks)."""
 
@@ -102,13 +104,16 @@ def index_paths(
     batch_chunks: int,
     feed_timeout: float,
     on_wait: Callable[[str], None] | None = None,
+    refuse: Refuse | None = None,
 ) -> IndexReport:
     """Bring the index up to date with these files, folders and feed URLs; never raises for bad input.
 
     ``chunker`` may be a callable that builds it, so a run with nothing new never loads the
     tokenizer. ``config`` names the chunking setup: changing it re-indexes every article.
+    ``refuse`` says why a file may not be read (the chat's folders), or None when it may.
     """
     run = _Run(store, chunker, ledger, on_progress, config, batch_chunks, feed_timeout)
+    run.refuse = refuse
     with ledger.writing(on_wait):
         ledger.recover(store)
         run.execute([str(p) for p in paths], sync)
@@ -131,6 +136,7 @@ class _Run:
         from ingest.adapter import StoreAdapter
 
         self.report = IndexReport()
+        self.refuse: Refuse | None = None
         self.store = store
         self.ledger = ledger
         self._chunker_source = chunker
@@ -188,6 +194,10 @@ class _Run:
 
     def _read_file(self, path: Path) -> None:
         scope = str(path)
+        refusal = self.refuse(path) if self.refuse is not None else None
+        if refusal:
+            self.report.failed.append(Failure(scope, refusal))
+            return
         read = True
         for item in iter_file(path):
             if isinstance(item, Problem):

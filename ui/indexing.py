@@ -32,7 +32,7 @@ def run(
     chosen = list(paths)
 
     def work(progress: OnProgress, waiting: Callable[[str], None]) -> IndexReport:
-        return bot.index(chosen, on_progress=progress, on_wait=waiting)
+        return bot.index(chosen, on_progress=progress, on_wait=waiting, confine=bot.settings.allowed_roots())
 
     return _with_progress(action, work if chosen else None, refused)
 
@@ -64,6 +64,10 @@ def _with_progress(action: str, work: Work | None, refused: Sequence[Failure] = 
 def folder(bot: NewsAssistant, entry: str) -> None:
     """Index a folder or file on the server's machine, and remember it for re-indexing."""
     path = Path(entry.strip()).expanduser()
+    refusal = bot.settings.allowed_roots().refusal(path)
+    if refusal:
+        run(bot, "Folder", [], [Failure(entry, refusal)])
+        return
     if not path.exists():
         run(bot, "Folder", [], [Failure(entry, "no such file or folder on the machine running the chat")])
         return
@@ -87,7 +91,10 @@ def feed(bot: NewsAssistant, url: str) -> None:
 def reindex(bot: NewsAssistant) -> None:
     """Index again the upload folder and every folder, file and feed added from the chat
     (`NewsAssistant.reindex`)."""
-    _with_progress("Re-index", lambda progress, waiting: bot.reindex(progress, on_wait=waiting))
+    roots = bot.settings.allowed_roots()
+    _with_progress(
+        "Re-index", lambda progress, waiting: bot.reindex(progress, on_wait=waiting, confine=roots)
+    )
 
 
 def show_last_run() -> None:

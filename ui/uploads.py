@@ -10,7 +10,7 @@ from ingest.pipeline import Failure
 from ingest.readers import SUPPORTED_SUFFIXES
 
 MAX_UPLOAD_MB = 50
-"""Largest upload; ``server.maxUploadSize`` in ``.streamlit/config.toml`` says the same to the browser."""
+"""Largest upload; the launcher (`ui.__main__`) gives Streamlit the same ``server.maxUploadSize``."""
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -19,6 +19,8 @@ APP = str(REPO / "ui" / "app.py")
 
 def open_app(store: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("NEWSQA_STORE_DIR", str(store))
+    # The tests' folders sit beside the store, in the test's own temporary folder.
+    monkeypatch.setenv("NEWSQA_INDEX_ROOTS", str(store.parent))
     app = AppTest.from_file(APP, default_timeout=120)
     app.run()
     assert not app.exception, app.exception
