@@ -21,6 +21,7 @@ from ingest.feeds import is_url
 from ingest.pipeline import Failure, IndexReport, OnProgress, index_paths
 from ingest.text.dates import DateError, parse_bound
 from vectorstore.base import ArticleInfo, IndexStats, Passage, SearchFilter
+from vectorstore.chroma import read_only
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -143,6 +144,11 @@ class NewsAssistant:
         if isinstance(paths, str | Path):
             paths = [paths]
         settings = self.settings
+        if read_only(settings.store_dir):
+            raise NewsQAError(
+                f"the index in {settings.store_dir} is read-only here: it can be searched, not written. "
+                "Index from an account that may write that folder, or set NEWSQA_STORE_DIR to another one."
+            )
         return index_paths(
             paths,
             self.store,

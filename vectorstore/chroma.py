@@ -6,6 +6,7 @@ from the embedder passed in, so Chroma's default model (which downloads) is neve
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,18 +34,46 @@ class EmbedderMismatchError(StoreError):
 
 
 def persistent_client(path: Path) -> ClientAPI:
-    """Open (creating if needed) an embedded Chroma store in ``path``, telemetry off."""
+    """Open (creating if needed) an embedded Chroma store in ``path``, telemetry off.
+
+    Chroma can't open a folder it may not write (it updates its database on opening): a store
+    on a read-only folder is opened from a private copy of its database file, its vector
+    segments read in place, so it can still be searched.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        if read_only(path):
+            path = _searchable_copy(path)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
     except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
         raise StoreError(
             f"cannot open the Chroma store in {path}: {exc}. Check the folder is writable, "
             "or set NEWSQA_STORE_DIR to another one."
         ) from None
+
+
+def read_only(path: Path) -> bool:
+    """Return True for an existing folder this process may not write (read-only mount, another user's)."""
+    return path.is_dir() and not os.access(path, os.W_OK)
+
+
+def _searchable_copy(path: Path) -> Path:
+    """Return a folder Chroma can open that reads the store in ``path``: its database copied,
+    its segment folders (the vectors, read in place) linked."""
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="newsqa-read-only-"))
+    for entry in path.iterdir():
+        if entry.name.startswith("chroma.sqlite3"):
+            shutil.copy2(entry, copy / entry.name)
+        elif entry.is_dir():
+            (copy / entry.name).symlink_to(entry)
+    return copy
 
 
 def http_client(host: str, port: int) -> ClientAPI:
