@@ -161,8 +161,9 @@ def test_upload_ask_and_read_the_sources_in_a_real_browser(browser: Browser, cha
     dialogs: list[str] = []
     page = open_page(browser, chat_url, dialogs)
 
-    # An empty index welcomes with the ways to add articles, and no chat box.
-    expect(page.get_by_text("The index is empty")).to_be_visible()
+    # An empty index welcomes with the ways to add articles, and no chat box (the first page
+    # opens the store: on a busy machine that takes a while).
+    expect(page.get_by_text("The index is empty")).to_be_visible(timeout=SLOW)
     for way in ("Upload files", "Index a folder", "Follow a feed", "python -m ingest"):
         expect(page.get_by_text(way, exact=False).first).to_be_visible()
     assert page.get_by_test_id("stChatInputTextArea").count() == 0
