@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant import factory
 from assistant.answer import Answer, AnswerEvent, Done, Rewritten, StreamingAnswerer, TextDelta
-from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError
+from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError, StoreBusyError
 from assistant.followup import History, RuleRewriter, Turn, as_turns
 from assistant.generative import INSTEAD, GenerativeAnswerer
 from assistant.llm import LanguageModel, LLMBackendError
@@ -127,29 +127,42 @@ class NewsAssistant:
         on_progress: OnProgress | None = None,
         *,
         on_wait: Callable[[str], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> IndexReport:
         """Bring the index up to date with these files, folders and feed URLs.
 
         New and changed articles are written, unchanged ones skipped without embedding, and
         old versions replaced; with ``sync``, articles whose files are gone from the given
-        folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told when
-        another indexing run holds the store.
+        folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told who holds
+        the store when another indexing run does; after `lock_timeout` seconds of waiting,
+        `StoreBusyError` is raised. ``should_stop`` is asked as the run goes (between files,
+        records, feed items and batches, and during downloads, where a helper thread asks: pass
+        something thread-safe such as `threading.Event.is_set`); once it returns True, the run
+        ends, keeping what it fully wrote, and returns a report with ``stopped`` set.
         """
+        from ingest.ledger import LockTimeout
+
         if isinstance(paths, str | Path):
             paths = [paths]
         settings = self.settings
-        return index_paths(
-            paths,
-            self.store,
-            lambda: self.chunker,
-            on_progress,
-            ledger=self.ledger,
-            sync=sync,
-            config=index_config(settings),
-            batch_chunks=settings.index_batch_chunks,
-            feed_timeout=settings.feed_timeout,
-            on_wait=on_wait,
-        )
+        try:
+            return index_paths(
+                paths,
+                self.store,
+                lambda: self.chunker,
+                on_progress,
+                ledger=self.ledger,
+                sync=sync,
+                config=index_config(settings),
+                batch_chunks=settings.index_batch_chunks,
+                feed_timeout=settings.feed_timeout,
+                on_wait=on_wait,
+                feed_allow_hosts=settings.feed_allow_hosts,
+                lock_timeout=settings.lock_timeout,
+                should_stop=should_stop,
+            )
+        except LockTimeout as exc:
+            raise StoreBusyError(str(exc)) from None
 
     def stats(self) -> IndexStats:
         """Return what the index holds: articles, chunks, outlets and dates covered."""

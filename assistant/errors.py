@@ -11,3 +11,7 @@ class EmptyQuestionError(NewsQAError, ValueError):
 
 class EmptyIndexError(NewsQAError):
     """Nothing is indexed yet, so there is nothing to answer from."""
+
+
+class StoreBusyError(NewsQAError):
+    """Another indexing run held the store's writer lock for longer than `NEWSQA_LOCK_TIMEOUT`."""

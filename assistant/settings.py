@@ -145,7 +145,12 @@ class Settings(BaseSettings):
         8000, ge=1, le=65535, description="Port of the Chroma server (with chroma_host)."
     )
     feed_timeout: float = Field(
-        10.0, gt=0, description="Seconds to wait for a feed or an article page to answer before giving up."
+        10.0,
+        gt=0,
+        description=(
+            "Seconds a whole fetch of a feed or an article page may take (connecting, redirects and "
+            "the whole download, not each read) before it is reported as failed."
+        ),
     )
     index_batch_chunks: int = Field(
         256,
@@ -222,3 +227,30 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_user(cls, value: object) -> object:
         return Path(value).expanduser() if isinstance(value, str | Path) else value
+
+    # issue 11 (ingest)
+    feed_allow_hosts: str = Field(
+        "",
+        description=(
+            "Comma-separated host names and address ranges (CIDR) that feeds and the pages they "
+            "link to may be fetched from although they are not public, e.g. "
+            "`127.0.0.1/32,intranet.example`. Empty: only public addresses are fetched (loopback, "
+            "private, link-local, multicast and reserved ones are refused)."
+        ),
+    )
+    lock_timeout: float = Field(
+        600.0,
+        ge=0,
+        description=(
+            "Seconds an indexing run waits for another run on the same store to finish before it "
+            "gives up with a message naming that run; 0 gives up at once."
+        ),
+    )
+
+    @field_validator("feed_allow_hosts")
+    @classmethod
+    def _check_allow_hosts(cls, value: str) -> str:
+        from ingest.fetching import AllowList
+
+        AllowList.parse(value)  # a bad entry is a ValueError, reported with the setting's name
+        return value
