@@ -135,10 +135,12 @@ class Ledger:
             except BlockingIOError:
                 pass
             waited = time.monotonic() - started
-            holder = self.holder()
-            # The holder writes its name just after taking the lock: give it a moment.
-            if on_wait and holder != told and (holder or waited >= _NAME_GRACE):
-                told = holder
+            record = self._holder_record()
+            holder = _describe_holder(record)
+            # The holder writes its name just after taking the lock: give it a moment. A new
+            # holder (another run got in first) is told again.
+            if on_wait and timeout != 0 and record != told and (holder or waited >= _NAME_GRACE):
+                told = record
                 limit = "" if timeout is None else f"; giving up after {timeout:g} s ({LOCK_TIMEOUT_SETTING})"
                 on_wait(
                     f"waiting for another indexing run on this store to finish: "
@@ -157,18 +159,13 @@ class Ledger:
 
     def holder(self) -> str:
         """Describe the run holding the writers' lock (pid, host, command, start), or '' if none says."""
+        return _describe_holder(self._holder_record())
+
+    def _holder_record(self) -> str:
         try:
-            info = json.loads(self._lock_path.read_text(encoding="utf-8") or "null")
-        except (OSError, ValueError):
+            return self._lock_path.read_text(encoding="utf-8")
+        except OSError:
             return ""
-        if not isinstance(info, dict):
-            return ""
-        started = info.get("started")
-        since = ""
-        if isinstance(started, int | float):
-            since = f", running since {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(started))}"
-            since += f" ({_duration(time.time() - started)})"
-        return f"process {info.get('pid')} on {info.get('host')}, `{info.get('command')}`{since}"
 
     def groups(self) -> list[Group]:
         """Return every article recorded as indexed."""
@@ -273,6 +270,21 @@ def _this_process() -> dict[str, Any]:
     if len(command) > _COMMAND_CHARS:
         command = command[: _COMMAND_CHARS - 1] + "…"
     return {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "started": time.time()}
+
+
+def _describe_holder(record: str) -> str:
+    try:
+        info = json.loads(record or "null")
+    except ValueError:  # being written just now
+        return ""
+    if not isinstance(info, dict):
+        return ""
+    started = info.get("started")
+    since = ""
+    if isinstance(started, int | float):
+        since = f", running since {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(started))}"
+        since += f" ({_duration(time.time() - started)})"
+    return f"process {info.get('pid')} on {info.get('host')}, `{info.get('command')}`{since}"
 
 
 def _duration(seconds: float) -> str:
