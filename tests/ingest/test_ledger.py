@@ -170,3 +170,17 @@ def site() -> Iterator[Site]:
     yield served
     served.server.shutdown()
     served.server.server_close()
+
+
+def test_a_run_waiting_for_the_lock_can_be_stopped(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    holder = fake_assistant(store)
+    told: list[str] = []
+    stop = threading.Event()
+    with holder.ledger.writing():
+        threading.Timer(1.5, stop.set).start()
+        report = fake_assistant(store).index(
+            [one_article(tmp_path / "in")], on_wait=told.append, should_stop=stop.is_set
+        )
+    assert report.stopped and report.added == 0
+    assert len(told) == 1 and f"process {os.getpid()} on {socket.gethostname()}" in told[0]
