@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: help install run ingest test lint format lock clean
+.PHONY: help install run ingest test test-fast lint format lock clean
 
 help:
 	@echo "make run [ARTICLES=folder]  start the chat (indexing ARTICLES first)"
 	@echo "make test                   run the whole test suite, offline"
-	@echo "make lint                   ruff and mypy"
+	@echo "make test-fast              the quick loop: every test but the slow ones (under a minute)"
+	@echo "make lint                   ruff, mypy and the layers (import-linter)"
 	@echo "make lock                   re-pin requirements.txt from requirements.in"
 
 $(BIN)/python:
@@ -33,10 +34,15 @@ endif
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The quick loop while working: no subprocesses, servers, browser or real model.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -q
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -5,14 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from assistant.answer import Answer
+from assistant.answering.records import Answer
 from assistant.cli import add_store_flag, run, settings_from
-from assistant.eval_cli import add_eval_command, run_eval
+from assistant.evaluation.cli import add_eval_command, run_eval
+from assistant.settings import LLM_CHOICES
+
+if TYPE_CHECKING:
+    from assistant.core import NewsAssistant
+    from assistant.settings import Settings
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run a subcommand; return its exit status."""
+def main(
+    argv: list[str] | None = None, open_assistant: Callable[[Settings], NewsAssistant] | None = None
+) -> int:
+    """Run a subcommand; return its exit status. ``open_assistant`` builds the assistant (tests: theirs)."""
     parser = argparse.ArgumentParser(prog="python -m assistant", description="newsqa: ask the indexed news.")
     commands = parser.add_subparsers(dest="command", required=True)
     ask = commands.add_parser("ask", help="answer a question, citing the passages it rests on")
@@ -27,19 +36,21 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     ask.add_argument(
         "--llm",
-        choices=["extractive", "ollama", "openai", "llamacpp"],
+        choices=LLM_CHOICES,
         help="who writes the answer (default NEWSQA_LLM or extractive)",
     )
     ask.add_argument("--model", metavar="NAME", help="the language model's name (default NEWSQA_LLM_MODEL)")
     add_eval_command(commands)
     args = parser.parse_args(argv)
-    return run_eval(args) if args.command == "eval" else _ask(args)
+    if args.command == "eval":
+        return run_eval(args)
+    from assistant.core import open_assistant as default
+
+    return _ask(args, open_assistant or default)
 
 
-def _ask(args: argparse.Namespace) -> int:
-    from assistant import NewsAssistant
-
-    bot = NewsAssistant(settings=settings_from(args, top_k=args.k, llm=args.llm, llm_model=args.model))
+def _ask(args: argparse.Namespace, open_assistant: Callable[[Settings], NewsAssistant]) -> int:
+    bot = open_assistant(settings_from(args, top_k=args.k, llm=args.llm, llm_model=args.model))
     answer = bot.ask(args.question, source=args.source, since=args.since, until=args.until)
     if answer.note:
         # The user still got an answer (the extractive one): a note, not an error.

@@ -1,4 +1,4 @@
-"""What both command lines share: settings from flags, and errors shown as messages."""
+"""What the command lines share: settings from flags, and errors shown as messages."""
 
 from __future__ import annotations
 
@@ -11,25 +11,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from assistant.errors import NewsQAError, describe_settings_error
 from assistant.settings import Settings
-
-
-def user_errors() -> tuple[type[BaseException], ...]:
-    """Return the exception types whose message is meant for the user as it is."""
-    from assistant.errors import NewsQAError
-    from vectorstore.chroma import StoreError
-    from vectorstore.embeddings import EmbeddingModelError
-
-    return (NewsQAError, StoreError, EmbeddingModelError)
-
-
-def describe_settings_error(exc: ValidationError) -> str:
-    """Name each bad setting by its environment variable, with what is wrong with it."""
-    problems = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"]) or "settings"
-        problems.append(f"setting NEWSQA_{field.upper()} ({field}): {error['msg']}")
-    return "; ".join(problems)
 
 
 def add_store_flag(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +41,7 @@ def run(main: Callable[[], int]) -> None:
         print(f"error: {describe_settings_error(exc)}", file=sys.stderr)
         status = 2
     except Exception as exc:  # the last line of defence: no traceback reaches a user
-        if isinstance(exc, user_errors()):
+        if isinstance(exc, NewsQAError):
             print(f"error: {exc}", file=sys.stderr)
         else:
             if os.environ.get("NEWSQA_DEBUG"):

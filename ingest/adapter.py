@@ -1,6 +1,6 @@
 """Our store as a LangChain `VectorStore`, so that `langchain_core.indexing.index` can write to it.
 
-Every write goes through the `ChunkStore` seam (`NewsStore.add/delete`), which keeps the
+Every write goes through the `ChunkWriter` seam (`NewsStore.add/delete`), which keeps the
 keyword index in step with Chroma; documents are converted back to `Chunk`s here, at the
 edge, and their ids (our deterministic chunk ids) are kept as they are.
 """
@@ -17,7 +17,7 @@ from langchain_core.vectorstores import VectorStore
 from ingest.faults import crash_point
 from ingest.ledger import Ledger
 from ingest.records import Chunk
-from vectorstore.base import ChunkStore, Progress
+from ingest.store import ChunkWriter, Progress
 
 GROUP = "newsqa_group"
 """Metadata key of a document's record-manager group (the article); not stored with the chunk."""
@@ -31,7 +31,7 @@ def to_document(chunk: Chunk, group: str) -> Document:
 class StoreAdapter(VectorStore):
     """A `VectorStore` that writes through a `ChunkStore`, journaling each write first."""
 
-    def __init__(self, store: ChunkStore, ledger: Ledger, progress: Progress | None = None) -> None:
+    def __init__(self, store: ChunkWriter, ledger: Ledger, progress: Progress | None = None) -> None:
         self.store = store
         self.ledger = ledger
         self.progress = progress
@@ -77,11 +77,8 @@ class StoreAdapter(VectorStore):
         return True
 
     def similarity_search(self, query: str, k: int = 4, **kwargs: Any) -> list[Document]:
-        """Return the ``k`` chunks most similar to the query, as documents."""
-        return [
-            Document(id=p.chunk.id, page_content=p.text, metadata=p.chunk.metadata())
-            for p in self.store.search(query, k)
-        ]
+        """Not supported: the adapter only writes (searches go through the retriever)."""
+        raise NotImplementedError("the indexing adapter writes only; search the store itself")
 
     @classmethod
     def from_texts(

@@ -14,28 +14,20 @@ by its header's token count, so header and chunk together stay within the model'
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from ingest.dates import DateError, day_range
 from ingest.records import Article, Chunk, short_hash
-from ingest.sentences import sentence_spans
+from ingest.text.dates import DateError, day_range, spoken
+from ingest.text.sentences import sentence_spans
 
 TokenSpans = Callable[[str], Sequence[tuple[int, int]]]
 """Returns the character span of every token of a text, special tokens excluded."""
 
-_SIMPLE_TOKEN = re.compile(r"\w+|[^\w\s]")
 # Longest title and outlet, in characters, that a header repeats (so it stays a header).
 _MAX_TITLE = 120
 _MAX_SOURCE = 50
-
-
-def simple_token_spans(text: str) -> list[tuple[int, int]]:
-    """Return word and punctuation spans: a model-free stand-in tokenizer for tests."""
-    return [match.span() for match in _SIMPLE_TOKEN.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -52,7 +44,7 @@ def article_header(title: str, source: str | None, published: str | None) -> str
     outlet is shortened. The same fields always give the same header, so it is rebuilt from a
     stored chunk rather than stored.
     """
-    facts = ", ".join(part for part in (_clip(source or "", _MAX_SOURCE), _spoken_date(published)) if part)
+    facts = ", ".join(part for part in (_clip(source or "", _MAX_SOURCE), spoken(published)) if part)
     head = _clip(title, _MAX_TITLE)
     if facts:
         head = f"{head} ({facts})" if head else facts
@@ -78,7 +70,7 @@ class Chunker:
     """
 
     def __init__(
-        self, token_spans: TokenSpans, budget: int, overlap: int = 32, header_limit: int | None = None
+        self, token_spans: TokenSpans, budget: int, overlap: int, header_limit: int | None = None
     ) -> None:
         if budget < 8:
             raise ValueError(f"a chunk budget of {budget} tokens is too small to hold a sentence")
@@ -86,11 +78,6 @@ class Chunker:
         self.budget = budget
         self.overlap = min(overlap, budget // 2)
         self.header_limit = header_limit
-
-    @property
-    def headers(self) -> bool:
-        """True when chunks are embedded and indexed after their article's header."""
-        return self.header_limit is not None
 
     def chunk(self, article: Article) -> list[Chunk]:
         """Return the article's chunks in order; the same article always gives the same ids."""
@@ -193,22 +180,6 @@ def _day_range(published: str | None) -> tuple[int | None, int | None]:
         return day_range(published)
     except DateError:
         return None, None
-
-
-def _spoken_date(published: str | None) -> str | None:
-    """Return ``2023-10-05...`` as ``October 5, 2023`` (``2020-03`` as ``March 2020``), as people say it."""
-    if not published:
-        return None
-    try:
-        first, last = day_range(published)
-    except DateError:
-        return None
-    day = date(first // 10000, first // 100 % 100, first % 100)
-    if first == last:
-        return f"{day:%B} {day.day}, {day.year}"
-    if first // 100 == last // 100:
-        return f"{day:%B %Y}"
-    return str(day.year)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingest.dates import DateError, normalize
+from ingest.text.dates import DateError, normalize
 
 
 @dataclass(frozen=True)

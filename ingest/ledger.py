@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingest.errors import NewsQAError
 from ingest.faults import crash_point
-from vectorstore.base import ChunkStore
+from ingest.store import ChunkWriter
 
 if TYPE_CHECKING:
     from langchain_classic.indexes import SQLRecordManager
@@ -43,8 +44,8 @@ _COMMAND_CHARS = 300
 LOCK_TIMEOUT_SETTING = "NEWSQA_LOCK_TIMEOUT"
 
 
-class LockTimeout(RuntimeError):
-    """Another indexing run held the store's writer lock for longer than the wait allowed."""
+class LockTimeout(NewsQAError):
+    """Another indexing run held the store's writer lock for longer than `NEWSQA_LOCK_TIMEOUT`."""
 
 
 class Stopped(Exception):
@@ -78,7 +79,7 @@ class Group:
 class Ledger:
     """The record manager of one collection, its in-flight journal, and the writers' lock."""
 
-    def __init__(self, path: Path, namespace: str = "news") -> None:
+    def __init__(self, path: Path, namespace: str) -> None:
         from langchain_classic.indexes import SQLRecordManager
         from sqlalchemy import create_engine
 
@@ -187,7 +188,7 @@ class Ledger:
         for offset in range(0, len(keys), _BATCH):
             self.journal.delete_keys(list(keys[offset : offset + _BATCH]))
 
-    def remove(self, groups: Collection[Group], store: ChunkStore) -> list[Group]:
+    def remove(self, groups: Collection[Group], store: ChunkWriter) -> list[Group]:
         """Remove these articles' chunks from the store and the records; return those that had any."""
         removed: list[Group] = []
         wanted = [group.key for group in groups]
@@ -207,7 +208,7 @@ class Ledger:
                     removed.append(parsed)
         return removed
 
-    def recover(self, store: ChunkStore) -> int:
+    def recover(self, store: ChunkWriter) -> int:
         """Undo whatever a crashed run left half-done; return how many chunks were removed."""
         keys = self.journal.list_keys()
         if not keys:
@@ -294,11 +295,6 @@ def _duration(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
-
-
-def records_path(store_dir: Path, collection: str) -> Path:
-    """Return where the record manager of a collection lives: beside the store."""
-    return store_dir / f"{collection}-records.sqlite3"
 
 
 def scope_exists(scope: str) -> bool:

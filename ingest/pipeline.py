@@ -26,7 +26,7 @@ from ingest.fetching import AllowList, FeedError, FetchPolicy, FetchStopped, is_
 from ingest.ledger import Group, Ledger, Stopped, scope_exists
 from ingest.readers import Problem, iter_file, iter_files
 from ingest.records import Article, short_hash
-from vectorstore.base import ChunkStore
+from ingest.store import ChunkWriter
 
 if TYPE_CHECKING:
     from langchain_core.documents import Document
@@ -99,15 +99,15 @@ def fingerprint(article: Article, config: str = "") -> str:
 
 def index_paths(
     paths: Iterable[str | Path],
-    store: ChunkStore,
+    store: ChunkWriter,
     chunker: Chunker | Callable[[], Chunker],
     on_progress: OnProgress | None = None,
     *,
     ledger: Ledger,
     sync: bool = False,
-    config: str = "",
-    batch_chunks: int = 256,
-    feed_timeout: float = 10.0,
+    config: str,
+    batch_chunks: int,
+    feed_timeout: float,
     on_wait: Callable[[str], None] | None = None,
     feed_allow_hosts: str | Iterable[str] = "",
     lock_timeout: float | None = None,
@@ -144,7 +144,7 @@ class _Run:
 
     def __init__(
         self,
-        store: ChunkStore,
+        store: ChunkWriter,
         chunker: Chunker | Callable[[], Chunker],
         ledger: Ledger,
         on_progress: OnProgress | None,

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import NewsAssistant
-from ingest.chunking import simple_token_spans
-from tests.fakes import BagOfWordsEmbeddings
+from tests.fakes import BagOfWordsEmbeddings, simple_token_spans
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -31,6 +30,26 @@ def _loopback_only(self: socket.socket, address: object) -> None:
         if not allowed:
             raise ConnectionRefusedError(f"tests are offline: connection to {host} blocked")
     _real_connect(self, address)  # type: ignore[arg-type]
+
+
+# Tests that start a server on loopback do it through one of these fixtures.
+_SERVER_FIXTURES = frozenset({"server", "site", "chroma_server"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark as ``slow`` every test of the real model, a browser or a server (`make test-fast` skips them).
+
+    Tests that start processes carry the mark themselves (``pytestmark`` of their module).
+    """
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if (
+            item.get_closest_marker("model")
+            or item.get_closest_marker("browser")
+            or fixtures & _SERVER_FIXTURES
+            or "real_store" in fixtures
+        ):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.terms import terms
+from ingest.text.terms import terms
 
 
 class BagOfWordsEmbeddings(Embeddings):
@@ -35,3 +36,11 @@ class BagOfWordsEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._vector(text)
+
+
+_SIMPLE_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def simple_token_spans(text: str) -> list[tuple[int, int]]:
+    """Return word and punctuation spans: a model-free stand-in for the model's tokenizer."""
+    return [match.span() for match in _SIMPLE_TOKEN.finditer(text)]

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import REPO
 from tests.llm_server import ScriptedLLMServer, free_port_url
 
-pytestmark = pytest.mark.model
+pytestmark = [pytest.mark.model, pytest.mark.slow]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -14,9 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant import NewsAssistant
-from ingest.chunking import simple_token_spans
-from tests.fakes import BagOfWordsEmbeddings
+from assistant import NewsAssistant, Settings
+from tests.fakes import BagOfWordsEmbeddings, simple_token_spans
 
 
 def fake_assistant(store: str | Path, **overrides: Any) -> NewsAssistant:
@@ -47,20 +46,23 @@ def state(bot: NewsAssistant) -> dict[str, Any]:
     }
 
 
+def fake_from_settings(settings: Settings) -> NewsAssistant:
+    """Return what `open_assistant` returns, with the fake embedder and tokenizer instead."""
+    return NewsAssistant(
+        settings=settings,
+        embeddings=BagOfWordsEmbeddings(),
+        token_spans=simple_token_spans,
+        chunk_tokens=60,
+        chunk_overlap_tokens=12,
+    )
+
+
 def run_ingest_cli(args: list[str]) -> None:
-    """Run the real ``python -m ingest`` command line, with the fake embedder and tokenizer."""
-    import assistant
+    """Run the real ``python -m ingest`` command line, handed the fake-embedder assistant."""
     from assistant.cli import run
     from ingest.__main__ import main
 
-    class FakeAssistant(NewsAssistant):
-        def __init__(self, **kwargs: Any) -> None:
-            kwargs.setdefault("embeddings", BagOfWordsEmbeddings())
-            kwargs.setdefault("token_spans", simple_token_spans)
-            super().__init__(chunk_tokens=60, chunk_overlap_tokens=12, **kwargs)
-
-    assistant.NewsAssistant = FakeAssistant  # type: ignore[misc,assignment]
-    run(lambda: main(args))
+    run(lambda: main(args, open_assistant=fake_from_settings))
 
 
 def main(argv: list[str]) -> int:

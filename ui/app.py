@@ -11,8 +11,8 @@ import streamlit as st
 from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
-from assistant import NewsAssistant, Settings
-from assistant.cli import describe_settings_error, user_errors
+from assistant import NewsAssistant, NewsQAError, Settings, open_assistant
+from assistant.errors import describe_settings_error
 from ui import chat, state, style
 from ui.filters import filter_panel
 from ui.render import markdown_text, text
@@ -23,9 +23,9 @@ st.set_page_config(page_title="newsqa", page_icon="📰", layout="wide")
 
 
 @st.cache_resource(show_spinner="Opening the index…")
-def load_assistant(store_dir: str) -> NewsAssistant:
-    """Return the assistant for this store, built once per server process."""
-    return NewsAssistant(store_dir=store_dir)
+def load_assistant(key: str, _settings: Settings) -> NewsAssistant:
+    """Return the assistant for these settings (``key`` names them), built once per server process."""
+    return open_assistant(_settings)
 
 
 def main() -> None:
@@ -35,21 +35,21 @@ def main() -> None:
     except ValidationError as exc:  # e.g. NEWSQA_LLM=gpt4: say which setting, not a traceback
         st.error(f"Bad setting: {describe_settings_error(exc)}")
         st.stop()
-    bot = load_assistant(str(settings.store_dir))
+    bot = load_assistant(settings.model_dump_json(), settings)
     try:
         stats = bot.stats()
         articles = bot.articles()
-    except user_errors() as exc:  # e.g. a Chroma server that is down: its message, no traceback
+    except NewsQAError as exc:  # e.g. a Chroma server that is down: its message, no traceback
         st.error(markdown_text(str(exc)))
         st.stop()
     st.html(style.CSS)
     with st.sidebar:
-        index_panel(bot, settings, stats, articles)
+        index_panel(bot, stats, articles)
     new_conversation = header(bot)
     if stats.chunks == 0:
         welcome()
         return
-    filters = filter_panel(stats, settings.top_k)
+    filters = filter_panel(stats, bot.settings.top_k)
     chat.conversation(
         bot,
         filters,

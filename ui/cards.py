@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.answer import Citation
-from ingest.sentences import sentence_spans
-from ui.render import published_label, safe_url, text
+from assistant.answering.records import Citation
+from ingest.text.dates import date_label
+from ingest.text.sentences import sentence_spans
+from ui.render import safe_url, text
 
 SHORT_PASSAGE = 320
 """A passage up to this many characters is shown whole, with no excerpt."""
@@ -104,7 +105,7 @@ def source_card_html(citation: Citation, turn: int, checked: bool = False) -> st
         if url
         else f'<span class="nqa-title">{title}</span>'
     )
-    meta = [text(part) for part in (citation.source, published_label(citation.published)) if part]
+    meta = [text(part) for part in (citation.source, date_label(citation.published)) if part]
     if url:
         meta.append(f'<a href="{text(url)}" target="_blank" rel="noopener noreferrer">original ↗</a>')
     passage = citation.passage

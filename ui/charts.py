@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer import Citation
-from ingest.dates import DateError, day_range
-from ui.render import published_label
+from assistant.answering.records import Citation
+from ingest.text.dates import DateError, apart, as_date, date_label, day_range, month_start
 from vectorstore.base import ArticleInfo
 
 if TYPE_CHECKING:
@@ -23,11 +22,6 @@ if TYPE_CHECKING:
 TOP_OUTLETS = 7
 """Outlets shown by name in the coverage chart; the rest are grouped as "Other outlets"."""
 OTHER = "Other outlets"
-
-
-def as_date(day: int) -> date:
-    """Return a ``YYYYMMDD`` int as a date."""
-    return date(day // 10000, day // 100 % 100, day % 100)
 
 
 @dataclass(frozen=True)
@@ -80,8 +74,7 @@ def _step(day: date, unit: str, steps: int) -> date:
         return day + timedelta(days=steps)
     if unit == "year":
         return date(day.year + steps, 1, 1)
-    months = day.year * 12 + day.month - 1 + steps
-    return date(months // 12, months % 12 + 1, 1)
+    return month_start(day, steps)
 
 
 def coverage_chart(data: Coverage) -> alt.Chart:
@@ -144,7 +137,7 @@ def timeline(citations: Sequence[Citation]) -> list[dict[str, Any]]:
                 "source": f"{cited} {outlet}",
                 "outlet": outlet,
                 "title": citation.title,
-                "published": published_label(citation.published[:10]),
+                "published": date_label(citation.published[:10]),
                 "start": start.isoformat(),
                 "end": (end + timedelta(days=1)).isoformat(),
                 "middle": (start + (end - start) / 2).isoformat(),
@@ -163,18 +156,7 @@ def spread(rows: Sequence[dict[str, Any]]) -> str:
     earliest = min(rows, key=lambda row: (row["middle"], row["start"]))
     latest = max(rows, key=lambda row: (row["middle"], row["end"]))
     days = (date.fromisoformat(latest["middle"]) - date.fromisoformat(earliest["middle"])).days
-    return f"Published between {earliest['published']} and {latest['published']}, {_apart(days)}."
-
-
-def _apart(days: int) -> str:
-    if days < 2:
-        return "about the same day"
-    for size, unit, limit in ((1, "day", 14), (7, "week", 61), (30.44, "month", 730)):
-        if days < limit:
-            count = round(days / size)
-            return f"about {count} {unit}{'s' if count != 1 else ''} apart"
-    years = round(days / 365.25)
-    return f"about {years} year{'s' if years != 1 else ''} apart"
+    return f"Published between {earliest['published']} and {latest['published']}, {apart(days)}."
 
 
 def timeline_chart(rows: Sequence[dict[str, Any]]) -> alt.LayerChart | alt.FacetChart:

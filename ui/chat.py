@@ -12,9 +12,7 @@ from collections.abc import Iterator
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from assistant import Answer, NewsAssistant
-from assistant.answer import Done, TextDelta
-from assistant.cli import user_errors
+from assistant import Answer, Done, NewsAssistant, NewsQAError, TextDelta
 from ui import charts, render, state
 from ui.cards import source_card_html
 from ui.filters import Filters
@@ -70,7 +68,7 @@ def answer(bot: NewsAssistant, question: str, history: list[Answer], filters: Fi
 
         try:
             st.write_stream(pieces())
-        except user_errors() as exc:
+        except NewsQAError as exc:
             return state.Problem(str(exc))
         except Exception as exc:  # no traceback in the chat: say what failed instead
             return state.Problem(f"Something went wrong: {type(exc).__name__}: {exc}")

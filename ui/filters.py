@@ -11,8 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from ingest.dates import DateError, day_range
-from ui.charts import as_date
+from ingest.text.dates import DateError, as_date, day_range, short_day
 from ui.render import markdown_text
 from vectorstore.base import IndexStats
 
@@ -43,18 +42,14 @@ class Filters:
             else f"{len(self.sources)} outlets"
         )
         if self.since and self.until:
-            dates = f"{_day(self.since)} to {_day(self.until)}"
+            dates = f"{short_day(self.since)} to {short_day(self.until)}"
         elif self.since:
-            dates = f"from {_day(self.since)}"
+            dates = f"from {short_day(self.since)}"
         elif self.until:
-            dates = f"until {_day(self.until)}"
+            dates = f"until {short_day(self.until)}"
         else:
             dates = "any date"
         return f"{outlets} · {dates} · {self.k} passage{'s' if self.k != 1 else ''}"
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def date_bounds(stats: IndexStats) -> tuple[date | None, date | None]:

@@ -7,33 +7,40 @@ that failed with its reason. All indexing is `NewsAssistant.index`'s.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import streamlit as st
 
-from assistant import NewsAssistant
-from assistant.cli import user_errors
+from assistant import NewsAssistant, NewsQAError
 from ingest.feeds import is_url
-from ingest.pipeline import Failure, IndexReport
+from ingest.pipeline import Failure, IndexReport, OnProgress
 from ui import state
 from ui.render import markdown_text, text
-from ui.sources import SourceList, uploads_folder
 
 _STAGES = {"reading": "Reading files", "embedding": "Embedding passages"}
 
 
+Work = Callable[[OnProgress, Callable[[str], None]], IndexReport]
+"""An indexing run of `NewsAssistant`, given the progress and waiting callbacks."""
+
+
 def run(
-    bot: NewsAssistant,
-    action: str,
-    paths: Sequence[str | Path],
-    refused: Sequence[Failure] = (),
-    *,
-    sync: bool = False,
+    bot: NewsAssistant, action: str, paths: Sequence[str | Path], refused: Sequence[Failure] = ()
 ) -> state.IndexRun:
     """Index ``paths`` with a progress bar and keep the outcome for after the rerun; return it."""
+    chosen = list(paths)
+
+    def work(progress: OnProgress, waiting: Callable[[str], None]) -> IndexReport:
+        return bot.index(chosen, on_progress=progress, on_wait=waiting)
+
+    return _with_progress(action, work if chosen else None, refused)
+
+
+def _with_progress(action: str, work: Work | None, refused: Sequence[Failure] = ()) -> state.IndexRun:
+    """Do ``work`` with a progress bar, keep the outcome for after the rerun, and return it."""
     outcome = state.IndexRun(action, refused=list(refused))
-    if paths:
+    if work is not None:
         bar = st.progress(0.0, text=f"{action}: starting…")
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -44,8 +51,8 @@ def run(
             bar.progress(0.0, text="Waiting for another indexing run on this store to finish…")
 
         try:
-            outcome.report = bot.index(list(paths), sync=sync, on_progress=progress, on_wait=waiting)
-        except user_errors() as exc:
+            outcome.report = work(progress, waiting)
+        except NewsQAError as exc:
             outcome.error = str(exc)
         except Exception as exc:  # shown in the sidebar, never as a traceback
             outcome.error = f"Indexing failed: {type(exc).__name__}: {exc}"
@@ -54,7 +61,7 @@ def run(
     return outcome
 
 
-def folder(bot: NewsAssistant, sources: SourceList, entry: str) -> None:
+def folder(bot: NewsAssistant, entry: str) -> None:
     """Index a folder or file on the server's machine, and remember it for re-indexing."""
     path = Path(entry.strip()).expanduser()
     if not path.exists():
@@ -62,10 +69,10 @@ def folder(bot: NewsAssistant, sources: SourceList, entry: str) -> None:
         return
     outcome = run(bot, "Folder", [path.resolve()])
     if outcome.error is None:
-        sources.remember(str(path.resolve()))
+        bot.remember_source(path.resolve())
 
 
-def feed(bot: NewsAssistant, sources: SourceList, url: str) -> None:
+def feed(bot: NewsAssistant, url: str) -> None:
     """Index a feed URL, and remember it for re-indexing unless it could not be read at all."""
     url = url.strip()
     if not is_url(url):
@@ -74,24 +81,13 @@ def feed(bot: NewsAssistant, sources: SourceList, url: str) -> None:
     outcome = run(bot, "Feed", [url])
     report = outcome.report
     if report is not None and not any(failure.path == url for failure in report.failed):
-        sources.remember(url)
+        bot.remember_source(url)
 
 
-def reindex(bot: NewsAssistant, sources: SourceList) -> None:
-    """Index again the upload folder and every folder, file and feed added from the chat.
-
-    Articles whose files are gone from those folders are removed; a folder that is gone
-    altogether is reported and its articles are kept (it may be a drive not mounted now).
-    """
-    uploads = uploads_folder(bot.settings.store_dir)
-    paths: list[str] = [str(uploads)] if uploads.exists() else []
-    refused: list[Failure] = []
-    for source in sources.load():
-        if is_url(source) or Path(source).exists():
-            paths.append(source)
-        else:
-            refused.append(Failure(source, "is gone; its articles were kept"))
-    run(bot, "Re-index", paths, refused, sync=True)
+def reindex(bot: NewsAssistant) -> None:
+    """Index again the upload folder and every folder, file and feed added from the chat
+    (`NewsAssistant.reindex`)."""
+    _with_progress("Re-index", lambda progress, waiting: bot.reindex(progress, on_wait=waiting))
 
 
 def show_last_run() -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import urlparse
 
-from assistant.answer import Answer, SentenceCheck
+from assistant.answering.records import Answer, SentenceCheck
 
 _MARKER = re.compile(r"\[(\d+)\]")
 # Every ASCII punctuation mark: backslash-escaped, each shows as itself in Markdown.
@@ -45,28 +45,6 @@ def safe_url(url: str | None) -> str | None:
     if parsed.scheme in ("http", "https") and parsed.netloc:
         return url.strip()
     return None
-
-
-def published_label(published: str | None) -> str:
-    """Return a date as a reader says it, at the precision it has: ``March 2020``, ``11 Mar 2020``."""
-    if not published:
-        return ""
-    value = published.strip()
-    try:
-        if re.fullmatch(r"\d{4}", value):
-            return value
-        if re.fullmatch(r"\d{4}-\d{2}", value):
-            return date.fromisoformat(value + "-01").strftime("%B %Y")
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return _day(date.fromisoformat(value))
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    return f"{_day(stamp.date())}, {stamp:%H:%M}"
-
-
-def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def ago(moment: datetime, now: datetime | None = None) -> str:

@@ -6,19 +6,17 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from assistant import NewsAssistant, Settings
+from assistant import NewsAssistant
+from ingest.text.dates import date_label
 from ui import charts, indexing, state
-from ui.render import ago, published_label, text
-from ui.sources import SourceList, sources_path, uploads_folder
+from ui.render import ago, text
 from ui.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, save_uploads
 from vectorstore.base import ArticleInfo, IndexStats
 
 SHOWN_OUTLETS = 6
 
 
-def index_panel(
-    bot: NewsAssistant, settings: Settings, stats: IndexStats, articles: Sequence[ArticleInfo]
-) -> None:
+def index_panel(bot: NewsAssistant, stats: IndexStats, articles: Sequence[ArticleInfo]) -> None:
     """Draw the index panel: counts, outlets, dates, last update, chart; then the ways to add."""
     st.header("Index", anchor=False)
     left, right = st.columns(2)
@@ -26,8 +24,8 @@ def index_panel(
     right.metric("Passages", f"{stats.chunks:,}", help="Chunks of article text the answers draw on")
     facts = []
     if stats.first_published:
-        first = published_label(stats.first_published[:10])
-        last = published_label((stats.last_published or "")[:10])
+        first = date_label(stats.first_published[:10])
+        last = date_label((stats.last_published or "")[:10])
         facts.append(("Published", first if first == last else f"{first} – {last}"))
     if stats.sources:
         names = [f"{name} ({count})" for name, count in list(stats.sources.items())[:SHOWN_OUTLETS]]
@@ -44,13 +42,13 @@ def index_panel(
         st.altair_chart(charts.coverage_chart(coverage), width="stretch")
         if coverage.undated:
             st.caption(f"{coverage.undated} article(s) without a date are not in the chart.")
-    add_articles(bot, settings)
+    add_articles(bot)
 
 
-def add_articles(bot: NewsAssistant, settings: Settings) -> None:
+def add_articles(bot: NewsAssistant) -> None:
     """Draw the three ways to add articles and the re-index button; run what is asked."""
     st.subheader("Add articles", anchor=False)
-    sources = SourceList(sources_path(settings.store_dir, settings.collection))
+    paths = bot.settings.paths
     upload, folder, feed = st.tabs(["Upload", "Folder", "Feed URL"])
     with upload:
         files = st.file_uploader(
@@ -62,9 +60,7 @@ def add_articles(bot: NewsAssistant, settings: Settings) -> None:
         )
         label = f"Index {len(files)} file{'s' if len(files) != 1 else ''}" if files else "Index files"
         if st.button(label, disabled=not files, key="index_uploads", type="primary"):
-            saved, refused = save_uploads(
-                uploads_folder(settings.store_dir), ((f.name, f.getvalue()) for f in files or [])
-            )
+            saved, refused = save_uploads(paths.uploads, ((f.name, f.getvalue()) for f in files or []))
             indexing.run(bot, "Upload", saved, refused)
             state.next_upload_key()
             st.rerun()
@@ -73,19 +69,19 @@ def add_articles(bot: NewsAssistant, settings: Settings) -> None:
         path = st.text_input("Folder or file on this machine", placeholder="/path/to/articles")
         if st.form_submit_button("Index folder", type="primary"):
             if path.strip():
-                indexing.folder(bot, sources, path)
+                indexing.folder(bot, path)
                 st.rerun()
             st.warning("Type the path of a folder (or file) of articles first.")
     with feed, st.form("feed_form", border=False):
         url = st.text_input("RSS or Atom feed URL", placeholder="https://example.com/rss.xml")
         if st.form_submit_button("Index feed", type="primary"):
             if url.strip():
-                indexing.feed(bot, sources, url)
+                indexing.feed(bot, url)
                 st.rerun()
             st.warning("Paste the address of an RSS or Atom feed first.")
-    remembered = sources.load()
+    remembered = bot.remembered_sources()
     if st.button("Re-index", key="reindex", icon=":material/refresh:", width="stretch"):
-        indexing.reindex(bot, sources)
+        indexing.reindex(bot)
         st.rerun()
     st.caption(
         "Reads again the upload folder and the folders and feeds added here: new and changed "
@@ -93,7 +89,7 @@ def add_articles(bot: NewsAssistant, settings: Settings) -> None:
     )
     if remembered:
         with st.expander(f"Re-indexed sources ({len(remembered) + 1})"):
-            listed = [str(uploads_folder(settings.store_dir)), *remembered]
+            listed = [str(paths.uploads), *remembered]
             st.html('<ul class="nqa-list">' + "".join(f"<li>{text(item)}</li>" for item in listed) + "</ul>")
     indexing.show_last_run()
-    st.caption(f"Store: `{settings.store_dir}`")
+    st.caption(f"Store: `{bot.settings.store_dir}`")

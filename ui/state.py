@@ -7,7 +7,7 @@ from typing import cast
 
 import streamlit as st
 
-from assistant.answer import Answer
+from assistant.answering.records import Answer
 from ingest.pipeline import Failure, IndexReport
 from ui.filters import Filters
 

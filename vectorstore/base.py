@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from ingest.records import Chunk
+from ingest.store import ChunkWriter, Progress
 
-Progress = Callable[[int], None]
-"""Called with the number of chunks just written, for progress bars."""
+__all__ = ["ArticleInfo", "ChunkStore", "IndexStats", "Passage", "Progress", "SearchFilter"]
 
 
 @dataclass(frozen=True)
@@ -68,19 +68,11 @@ class ArticleInfo:
     """Last day the publication date can be, ``YYYYMMDD``."""
 
 
-class ChunkStore(Protocol):
-    """A persistent collection of embedded chunks."""
+class ChunkStore(ChunkWriter, Protocol):
+    """A persistent collection of embedded chunks: what retrieval reads, and the write path writes."""
 
     def missing(self, ids: Sequence[str]) -> set[str]:
         """Return the ids among ``ids`` that are not stored yet."""
-        ...
-
-    def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
-        """Embed and store the chunks (replacing any with the same id); return how many."""
-        ...
-
-    def delete(self, ids: Sequence[str]) -> None:
-        """Remove the chunks with these ids, if present."""
         ...
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:

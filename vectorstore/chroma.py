@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ingest.errors import NewsQAError
 from ingest.records import Chunk
 from vectorstore.base import ArticleInfo, IndexStats, Passage, Progress, SearchFilter
 
@@ -23,7 +24,7 @@ EMBEDDER_KEY = "newsqa_embedder"
 """Collection metadata naming the embedder (model and backend) its vectors were made with."""
 
 
-class StoreError(RuntimeError):
+class StoreError(NewsQAError, RuntimeError):
     """The store cannot be opened or used; the message names the folder or server."""
 
 
@@ -77,7 +78,7 @@ class ChromaStore:
         self,
         client: ClientAPI,
         embeddings: Embeddings,
-        collection: str = "news",
+        collection: str,
         embedded_text: Callable[[Chunk], str] | None = None,
         embedder: str | None = None,
         legacy_embedder: str | None = None,

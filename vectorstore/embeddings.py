@@ -16,9 +16,10 @@ from pathlib import Path
 from langchain_core.embeddings import Embeddings
 
 from ingest.chunking import TokenSpans
+from ingest.errors import NewsQAError
 
 
-class EmbeddingModelError(RuntimeError):
+class EmbeddingModelError(NewsQAError, RuntimeError):
     """The configured embedding model cannot be loaded; the message says what to change."""
 
 
@@ -105,9 +106,7 @@ def embedder_id(model: str, backend: str) -> str:
     return f"{model or 'bundled all-MiniLM-L6-v2'} ({backend})"
 
 
-def load_embeddings(
-    model: str = "", batch_size: int = 32, backend: str = "torch", cache_dir: str = ""
-) -> Embeddings:
+def load_embeddings(model: str, batch_size: int, backend: str, cache_dir: str = "") -> Embeddings:
     """Load the model as normalised LangChain embeddings, on the given backend.
 
     ``torch`` runs sentence-transformers in float32; ``onnx`` and ``onnx-int8`` run ONNX

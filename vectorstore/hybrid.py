@@ -1,4 +1,4 @@
-"""The project's store: Chroma vectors and the BM25 keyword index, written together."""
+"""The project's store: Chroma vectors, the BM25 keyword index and the outlet vectors, written together."""
 
 from __future__ import annotations
 
@@ -6,24 +6,27 @@ import sqlite3
 from collections.abc import Sequence
 
 from ingest.records import Chunk
+from vectorstore import outlet_vectors
 from vectorstore.base import ArticleInfo, IndexStats, Passage, Progress, SearchFilter
 from vectorstore.chroma import ChromaStore
 from vectorstore.keyword import KeywordIndex
+from vectorstore.outlet_vectors import OutletVectors
 
 
 class NewsStore:
-    """A `ChunkStore` that keeps a keyword index in step with the vector store.
+    """A `ChunkStore` that keeps a keyword index (and vectors by outlet) in step with the vector store.
 
-    Every write goes to the vectors first, then to the keywords; `missing` reports a chunk
-    absent from either, so a run cut short between the two is completed by the next one.
-    Searches within outlets use the vectors kept beside the keywords (exact, and much faster
-    than Chroma's filtered queries at 100,000 chunks); an index written before those were kept
-    gets them from Chroma on its first such search.
+    Every write goes to the vectors first, then to the keywords and outlet vectors in one
+    transaction; `missing` reports a chunk absent from either, so a run cut short between the
+    two is completed by the next one. Searches within outlets use the vectors kept by outlet
+    (exact, and much faster than Chroma's filtered queries at 100,000 chunks); an index written
+    before those were kept gets them from Chroma on its first such search.
     """
 
-    def __init__(self, vectors: ChromaStore, keywords: KeywordIndex) -> None:
+    def __init__(self, vectors: ChromaStore, keywords: KeywordIndex, outlets: OutletVectors) -> None:
         self.vectors = vectors
         self.keywords = keywords
+        self.outlets = outlets
         self._count: tuple[tuple[int, int], int] | None = None
 
     def missing(self, ids: Sequence[str]) -> set[str]:
@@ -31,15 +34,17 @@ class NewsStore:
         return self.vectors.missing(ids) | self.keywords.missing(ids)
 
     def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
-        """Embed and store the chunks, then index their words (and vectors); return how many."""
+        """Embed and store the chunks, then index their words and vectors; return how many."""
         vectors = self.vectors.embed_and_add(chunks, progress)
-        self.keywords.add(chunks, vectors)
+        write_local(self.keywords, chunks, vectors)
         return len(chunks)
 
     def delete(self, ids: Sequence[str]) -> None:
-        """Remove the chunks from both indexes."""
+        """Remove the chunks from every index."""
         self.vectors.delete(ids)
-        self.keywords.delete(ids)
+        if ids:
+            with self.keywords.file.write() as db:
+                outlet_vectors.delete(db, self.keywords.remove(db, list(ids)))
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by embedding similarity."""
@@ -55,15 +60,15 @@ class NewsStore:
         """Return up to ``k`` passages by similarity to an embedded query."""
         if where is not None and where.sources is not None and self._outlet_vectors():
             self.vectors.check_embedder()
-            return self.keywords.vector_search(vector, k, where)
+            return self.keywords.passages(self.outlets.search(vector, k, where))
         return self.vectors.search_by_vector(vector, k, where)
 
     def _outlet_vectors(self) -> bool:
         """Return True when the outlet vectors are complete, copying them from Chroma if needed."""
-        if self.keywords.vectors_complete():
+        if self.outlets.complete():
             return True
         try:
-            self.keywords.backfill(self.vectors.all_vectors())
+            self.outlets.backfill(self.vectors.all_vectors())
         except sqlite3.OperationalError:
             return False  # e.g. a read-only folder: Chroma's filtered search still answers
         return True
@@ -86,3 +91,15 @@ class NewsStore:
     def articles(self) -> list[ArticleInfo]:
         """Return one record per indexed article."""
         return self.vectors.articles()
+
+
+def write_local(keywords: KeywordIndex, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+    """Index the chunks' words, and their vectors by outlet, in one transaction of the keyword
+    index's file (replacing chunks with the same ids)."""
+    if not chunks:
+        return
+    with keywords.file.write() as db:
+        outlet_vectors.delete(db, keywords.remove(db, [chunk.id for chunk in chunks]))
+        rowids = keywords.insert(db, chunks)
+        for rowid, chunk, vector in zip(rowids, chunks, vectors, strict=True):
+            outlet_vectors.insert(db, rowid, chunk, vector)

@@ -6,16 +6,17 @@ at 105,536 chunks that took a median 70 ms per outlet here (docs/benchmarks.md).
 chunk's vector is also written, as float32, into the keyword index's SQLite file, in a table
 clustered by outlet: one outlet's vectors are read in one range scan and scored exactly with
 numpy (a median 27 ms). Rows are written and deleted in the same transactions as
-the keyword rows, so the two never disagree.
+the keyword rows (`vectorstore.hybrid.NewsStore` writes both), so the two never disagree.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from vectorstore.base import SearchFilter
+from vectorstore.sqlite_file import SqliteFile
 
 if TYPE_CHECKING:
     from ingest.records import Chunk
@@ -103,3 +104,34 @@ def search(
     best = np.argsort(-scores)[:k] if len(rows) <= k else np.argpartition(-scores, k)[:k]
     best = best[np.argsort(-scores[best])]
     return [(int(rows[i][0]), float(scores[i])) for i in best]
+
+
+class OutletVectors:
+    """The chunks' vectors, clustered by outlet, in the keyword index's SQLite file."""
+
+    def __init__(self, file: SqliteFile) -> None:
+        self.file = file
+        with file.write() as db:
+            db.executescript(SCHEMA)
+            if not db.execute("SELECT 1 FROM index_state").fetchone():
+                # A new index starts complete; one from before vectors were kept here does not.
+                empty = db.execute("SELECT 1 FROM chunk LIMIT 1").fetchone() is None
+                mark(db, empty)
+
+    def complete(self) -> bool:
+        """Return True when every chunk with an outlet has its vector here."""
+        with self.file.locked() as db:
+            return is_complete(db)
+
+    def backfill(self, vectors: Iterable[Sequence[tuple[str, Sequence[float]]]]) -> None:
+        """Store ``(chunk id, vector)`` pairs, batch by batch, then record the vectors as complete."""
+        for batch in vectors:
+            with self.file.write() as db:
+                insert_by_id(db, batch)
+        with self.file.write() as db:
+            mark(db, True)
+
+    def search(self, vector: Sequence[float], k: int, where: SearchFilter) -> list[tuple[int, float]]:
+        """Return ``(chunk rowid, cosine similarity)`` of the ``k`` best chunks of the filter's outlets."""
+        with self.file.read() as db:
+            return search(db, vector, k, where)

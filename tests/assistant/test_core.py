@@ -62,3 +62,23 @@ def test_settings_come_from_the_environment_and_arguments_override(
     assert NewsAssistant().settings.store_dir == tmp_path / "env-store"
     bot = NewsAssistant(store_dir=tmp_path / "arg-store", top_k=5)
     assert (bot.settings.store_dir, bot.settings.top_k) == (tmp_path / "arg-store", 5)
+
+
+def test_reindex_reads_the_upload_folder_and_remembered_sources(
+    fake_bot: NewsAssistant, tmp_path: Path
+) -> None:
+    uploads = fake_bot.settings.paths.uploads
+    uploads.mkdir(parents=True)
+    (uploads / "a.txt").write_text(" date 2020-03 Fast News\n\nRockets hit Camp Taji.", "utf-8")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "b.txt").write_text(" date 2021-06-02 Wire\n\nA storm hit the coast.", "utf-8")
+    fake_bot.remember_source(folder)
+    fake_bot.remember_source(folder)  # remembered once
+    assert fake_bot.remembered_sources() == [str(folder)]
+    first = fake_bot.reindex()
+    assert (first.added, first.failed) == (2, [])
+    (folder / "b.txt").unlink()
+    second = fake_bot.reindex()
+    assert (second.removed, second.unchanged) == (1, 1)
+    assert {a.source for a in fake_bot.articles()} == {"Fast News"}

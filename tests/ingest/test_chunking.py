@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import Chunker, article_header, indexed_text, simple_token_spans
+from ingest.chunking import Chunker, article_header, indexed_text
 from ingest.records import Article
 from tests.conftest import EVAL, require_shared
+from tests.fakes import simple_token_spans
 
 
 def article(body: str, published: str | None = "2020-03") -> Article:
@@ -42,7 +43,7 @@ def test_consecutive_chunks_overlap_by_a_sentence() -> None:
 
 
 def test_chunks_carry_article_metadata_and_day_range() -> None:
-    (chunk,) = Chunker(simple_token_spans, budget=200).chunk(article("One short story."))
+    (chunk,) = Chunker(simple_token_spans, budget=200, overlap=32).chunk(article("One short story."))
     assert (chunk.article_id, chunk.index, chunk.source, chunk.published) == (
         "art1",
         0,
@@ -51,11 +52,13 @@ def test_chunks_carry_article_metadata_and_day_range() -> None:
     )
     assert (chunk.date_from, chunk.date_to) == (20200301, 20200331)
     assert chunk.metadata()["url"] == "https://x.test/a"
-    assert "date_from" not in Chunker(simple_token_spans, 200).chunk(article("Undated.", None))[0].metadata()
+    assert (
+        "date_from" not in Chunker(simple_token_spans, 200, 32).chunk(article("Undated.", None))[0].metadata()
+    )
 
 
 def test_ids_are_deterministic_and_change_with_the_text() -> None:
-    chunker = Chunker(simple_token_spans, budget=50)
+    chunker = Chunker(simple_token_spans, budget=50, overlap=32)
     ids = [c.id for c in chunker.chunk(article(story(12)))]
     assert ids == [c.id for c in chunker.chunk(article(story(12)))]
     assert len(set(ids)) == len(ids)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
+
 from tests.worker import fake_assistant, state
+
+# Real processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def fillers(folder: Path, round_: int) -> None:

@@ -15,6 +15,9 @@ import pytest
 from tests.conftest import REPO
 from tests.worker import fake_assistant, state
 
+# Real processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 BATCH = "3"  # chunks per write batch: small, so a run has many points to die at
 
 

@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
+
+# Real processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 def ingest(*args: str) -> subprocess.CompletedProcess[str]:
@@ -69,3 +74,29 @@ def test_text_report_and_exit_status(tmp_path: Path) -> None:
     assert f"FAILED     {folder / 'bad.jsonl'}:2: line 2 is not valid JSON" in result.stdout
     usage = ingest("--store", str(tmp_path / "store"))
     assert usage.returncode == 2 and "give PATHs or FEED_URLs" in usage.stderr
+
+
+def test_reindex_reads_the_chats_sources_again_from_the_command_line(tmp_path: Path) -> None:
+    from tests.worker import fake_assistant
+
+    store = tmp_path / "store"
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text(" date 2020-03 Fast News\n\nRockets hit Camp Taji.", "utf-8")
+    (folder / "b.txt").write_text(" date 2021-06-02 Wire\n\nA storm hit the coast.", "utf-8")
+    gone = tmp_path / "unmounted"
+    bot = fake_assistant(store)
+    bot.remember_source(folder)
+    bot.remember_source(gone)  # a folder added from the chat that is not there now
+    (folder / "b.txt").unlink()
+    (folder / "c.txt").write_text(" date 2022-01-05 Wire\n\nMarkets rose.", "utf-8")
+
+    result = ingest("--reindex", "--store", str(store), "--json")
+    report = json.loads(result.stdout)
+    assert (report["added"], report["removed"]) == (2, 0)
+    assert report["failed"] == [{"path": str(gone), "reason": "is gone; its articles were kept"}]
+    assert result.returncode == 1
+    (folder / "c.txt").unlink()
+    again = json.loads(ingest("--reindex", "--store", str(store), "--json").stdout)
+    assert (again["added"], again["removed"], again["unchanged"]) == (0, 1, 1)
+    assert ingest("--reindex", str(folder), "--store", str(store)).returncode == 2

@@ -5,6 +5,8 @@ import os
 import tracemalloc
 from pathlib import Path
 
+import pytest
+
 from ingest.readers import Problem, iter_file, iter_files, read_file
 
 
@@ -169,6 +171,7 @@ def test_a_latin_1_json_lines_file_is_decoded_line_by_line(tmp_path: Path) -> No
     assert article.body == "Le café a fermé." and article.title == "Café"
 
 
+@pytest.mark.slow
 def test_a_50_mb_json_lines_file_is_streamed_in_bounded_memory(tmp_path: Path) -> None:
     path = tmp_path / "big.jsonl"
     record = {"title": "T", "source": "Wire", "body": "Storm news. " * 80}

@@ -12,8 +12,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO
 from tests.worker import fake_assistant, state
+
+# Real processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
 
 
 class Running:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.answer import Citation
+from assistant.answering.records import Citation
 from ui.cards import SHORT_PASSAGE, excerpt, source_card_html
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.answer import Citation
+from assistant.answering.records import Citation
 from ui.charts import OTHER, coverage, coverage_chart, spread, timeline, timeline_chart
 from vectorstore.base import ArticleInfo
 

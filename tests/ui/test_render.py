@@ -3,9 +3,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from assistant.answer import Answer, Citation, SentenceCheck
+from assistant.answering.records import Answer, Citation, SentenceCheck
+from ingest.text.dates import date_label
 from ui.cards import source_card_html
-from ui.render import ago, answer_html, markdown_text, published_label, safe_url
+from ui.render import ago, answer_html, markdown_text, safe_url
 
 
 def citation(n: int = 1, url: str | None = "https://news.test/a") -> Citation:
@@ -80,12 +81,12 @@ def test_streamed_text_is_escaped_for_markdown_piece_by_piece() -> None:
 
 
 def test_dates_read_as_a_reader_says_them_at_their_precision() -> None:
-    assert published_label("2020-03") == "March 2020"
-    assert published_label("2020-03-05") == "5 Mar 2020"
-    assert published_label("2020-03-05T08:30:00+00:00") == "5 Mar 2020, 08:30"
-    assert published_label("2020") == "2020"
-    assert published_label("last week") == "last week"
-    assert published_label(None) == ""
+    assert date_label("2020-03") == "March 2020"
+    assert date_label("2020-03-05") == "5 Mar 2020"
+    assert date_label("2020-03-05T08:30:00+00:00") == "5 Mar 2020, 08:30"
+    assert date_label("2020") == "2020"
+    assert date_label("last week") == "last week"
+    assert date_label(None) == ""
 
 
 def test_how_long_ago() -> None:

@@ -28,7 +28,7 @@ def chunk(n: int, text: str, source: str, published: str | None, span: tuple[int
 
 @pytest.fixture
 def store(tmp_path: Path) -> ChromaStore:
-    store = ChromaStore(persistent_client(tmp_path / "db"), BagOfWordsEmbeddings())
+    store = ChromaStore(persistent_client(tmp_path / "db"), BagOfWordsEmbeddings(), "news")
     store.add(
         [
             chunk(1, "Rockets hit the base in March.", "Fast News", "2020-03", (20200301, 20200331)),
@@ -83,15 +83,15 @@ def test_a_store_refuses_an_embedder_other_than_the_one_that_built_it(tmp_path: 
     from vectorstore.chroma import EmbedderMismatchError
 
     client = persistent_client(tmp_path / "db")
-    built = ChromaStore(client, BagOfWordsEmbeddings(), embedder="MiniLM (torch)")
+    built = ChromaStore(client, BagOfWordsEmbeddings(), "news", embedder="MiniLM (torch)")
     built.add([chunk(1, "Rockets hit the base.", "Wire", None, None)])
-    other = ChromaStore(client, BagOfWordsEmbeddings(), embedder="MiniLM (onnx-int8)")
+    other = ChromaStore(client, BagOfWordsEmbeddings(), "news", embedder="MiniLM (onnx-int8)")
     with pytest.raises(EmbedderMismatchError, match=r"MiniLM \(torch\).*NEWSQA_EMBEDDING_BACKEND"):
         other.search("rockets", 1)
     with pytest.raises(EmbedderMismatchError):
         other.add([chunk(2, "More rockets.", "Wire", None, None)])
     assert other.count() == 1  # nothing was written with the wrong vectors
-    same = ChromaStore(client, BagOfWordsEmbeddings(), embedder="MiniLM (torch)")
+    same = ChromaStore(client, BagOfWordsEmbeddings(), "news", embedder="MiniLM (torch)")
     assert [p.chunk.id for p in same.search("rockets", 1)] == ["c1"]
 
 
@@ -99,11 +99,15 @@ def test_a_store_from_before_embedders_were_recorded_counts_as_the_legacy_one(tm
     from vectorstore.chroma import EmbedderMismatchError
 
     client = persistent_client(tmp_path / "db")
-    ChromaStore(client, BagOfWordsEmbeddings()).add([chunk(1, "Rockets hit the base.", "Wire", None, None)])
-    legacy = "MiniLM (torch)"
-    assert ChromaStore(client, BagOfWordsEmbeddings(), embedder=legacy, legacy_embedder=legacy).search(
-        "rockets", 1
+    ChromaStore(client, BagOfWordsEmbeddings(), "news").add(
+        [chunk(1, "Rockets hit the base.", "Wire", None, None)]
     )
-    new = ChromaStore(client, BagOfWordsEmbeddings(), embedder="MiniLM (onnx-int8)", legacy_embedder=legacy)
+    legacy = "MiniLM (torch)"
+    assert ChromaStore(
+        client, BagOfWordsEmbeddings(), "news", embedder=legacy, legacy_embedder=legacy
+    ).search("rockets", 1)
+    new = ChromaStore(
+        client, BagOfWordsEmbeddings(), "news", embedder="MiniLM (onnx-int8)", legacy_embedder=legacy
+    )
     with pytest.raises(EmbedderMismatchError):
         new.search("rockets", 1)

@@ -17,6 +17,9 @@ import pytest
 
 from tests.conftest import REPO
 
+# Real processes: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 CHROMA = Path(sys.executable).with_name("chroma")
 
 

@@ -4,10 +4,9 @@ from pathlib import Path
 
 from ingest.records import Chunk
 from tests.fakes import BagOfWordsEmbeddings
+from tests.stores import news_store
 from vectorstore.base import SearchFilter
-from vectorstore.chroma import ChromaStore, persistent_client
 from vectorstore.hybrid import NewsStore
-from vectorstore.keyword import KeywordIndex
 
 
 def chunk(n: int, text: str) -> Chunk:
@@ -15,8 +14,7 @@ def chunk(n: int, text: str) -> Chunk:
 
 
 def make(tmp_path: Path, embeddings: BagOfWordsEmbeddings) -> NewsStore:
-    vectors = ChromaStore(persistent_client(tmp_path / "db"), embeddings)
-    return NewsStore(vectors, KeywordIndex(tmp_path / "kw.sqlite3"))
+    return news_store(tmp_path, embeddings)
 
 
 def test_writes_and_deletes_reach_both_indexes(tmp_path: Path) -> None:
@@ -41,10 +39,7 @@ def test_a_chunk_missing_from_either_index_counts_as_missing(tmp_path: Path) -> 
 
 def test_vectors_come_from_the_embedded_text_while_the_stored_text_stays_exact(tmp_path: Path) -> None:
     embeddings = BagOfWordsEmbeddings()
-    vectors = ChromaStore(
-        persistent_client(tmp_path / "db"), embeddings, embedded_text=lambda c: f"{c.title} {c.text}"
-    )
-    store = NewsStore(vectors, KeywordIndex(tmp_path / "kw.sqlite3"))
+    store = news_store(tmp_path, embeddings, embedded_text=lambda c: f"{c.title} {c.text}")
     store.add([chunk(1, "rockets hit the base"), chunk(2, "storm hits the coast")])
     assert embeddings.embedded == ["T rockets hit the base", "T storm hits the coast"]
     vector = store.embed_query("storm coast")

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from ingest.records import Chunk
+from tests.stores import keyword_index
 from vectorstore.base import SearchFilter
 from vectorstore.keyword import KeywordIndex, match_expression
 
@@ -28,7 +29,7 @@ def chunk(n: int, text: str, source: str = "Wire", day: int | None = 20231001, t
 
 @pytest.fixture
 def index(tmp_path: Path) -> KeywordIndex:
-    index = KeywordIndex(tmp_path / "kw.sqlite3")
+    index = keyword_index(tmp_path / "kw.sqlite3")
     index.add(
         [
             chunk(1, "Rockets were fired at Camp Taji, killing three."),
@@ -68,8 +69,8 @@ def test_updates_and_deletes_are_in_place_and_persist(tmp_path: Path, index: Key
     assert index.search("Camp Taji", 5) == []
     index.delete(["c2", "nope"])
     assert index.missing(["c1", "c2", "c3"]) == {"c2"}
-    index.close()
-    reopened = KeywordIndex(tmp_path / "kw.sqlite3")
+    index.file.close()
+    reopened = keyword_index(tmp_path / "kw.sqlite3")
     assert reopened.ids() == {"c1", "c3"}
     assert [p.chunk.id for p in reopened.search("elections", 5)] == ["c1"]
 
@@ -104,7 +105,7 @@ def test_outlet_names_are_searched_and_an_older_index_is_rebuilt_in_place(tmp_pa
     )
     old.commit()
     old.close()
-    index = KeywordIndex(path)
+    index = keyword_index(path)
     assert [p.chunk.id for p in index.search("gazette", 5)] == ["c1"]
     assert [p.chunk.id for p in index.search("weather", 5)] == ["c1"]
     assert index.search("gazette", 5)[0].chunk.title == "Weather"

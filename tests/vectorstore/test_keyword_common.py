@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ingest.records import Chunk
+from tests.stores import keyword_index
 from vectorstore.keyword import KeywordIndex
 
 
@@ -11,7 +12,7 @@ def chunk(n: int, text: str) -> Chunk:
 
 
 def filled(common_share: float) -> KeywordIndex:
-    index = KeywordIndex(common_share=common_share, common_from=0)
+    index = keyword_index(common_share=common_share, common_from=0)
     index.add([chunk(n, f"The report says item {n} was sold.") for n in range(18)])
     index.add([chunk(18, "The report says Tesla sold cars."), chunk(19, "Tesla shares rose.")])
     return index
@@ -38,7 +39,7 @@ def test_frequencies_follow_the_index_as_it_changes() -> None:
 
 
 def test_a_small_index_keeps_every_word() -> None:
-    index = KeywordIndex(common_share=0.5, common_from=21)  # 20 chunks: below the size it starts at
+    index = keyword_index(common_share=0.5, common_from=21)  # 20 chunks: below the size it starts at
     index.add([chunk(n, f"The report says item {n} was sold.") for n in range(18)])
     index.add([chunk(18, "The report says Tesla sold cars."), chunk(19, "Tesla shares rose.")])
     assert len(index.search("report on Tesla", 50)) == 20

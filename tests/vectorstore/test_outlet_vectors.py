@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.records import Chunk
-from tests.fakes import BagOfWordsEmbeddings
+from tests.stores import keyword_index, news_store
 from vectorstore.base import Passage, SearchFilter
-from vectorstore.chroma import ChromaStore, persistent_client
 from vectorstore.hybrid import NewsStore
-from vectorstore.keyword import KeywordIndex
 
 TEXTS = [
     ("Rockets hit the base near Baghdad at night.", "Wire"),
@@ -38,8 +36,7 @@ def chunks() -> list[Chunk]:
 
 
 def make(tmp_path: Path) -> NewsStore:
-    vectors = ChromaStore(persistent_client(tmp_path / "db"), BagOfWordsEmbeddings())
-    return NewsStore(vectors, KeywordIndex(tmp_path / "kw.sqlite3"))
+    return news_store(tmp_path)
 
 
 def ranking(passages: list[Passage]) -> list[str]:
@@ -49,7 +46,7 @@ def ranking(passages: list[Passage]) -> list[str]:
 def test_outlet_searches_rank_exactly_as_chromas_filtered_query(tmp_path: Path) -> None:
     store = make(tmp_path)
     store.add(chunks())
-    assert store.keywords.vectors_complete()
+    assert store.outlets.complete()
     for question in ("rockets hit the base", "storm port", "army defences"):
         vector = store.embed_query(question)
         for outlets in (("Wire",), ("Fast News",), ("Wire", "Fast News")):
@@ -78,16 +75,16 @@ def test_deleted_and_replaced_chunks_leave_the_outlet_search(tmp_path: Path) -> 
 
 
 def test_an_index_from_before_outlet_vectors_gets_them_from_chroma_on_first_use(tmp_path: Path) -> None:
+    keyword_index(tmp_path / "kw.sqlite3").add(chunks())  # as an older version wrote it: words, no vectors
     store = make(tmp_path)
     store.vectors.add(chunks())
-    store.keywords.add(chunks())  # as an older version wrote it: words, no vectors
-    assert not store.keywords.vectors_complete()
+    assert not store.outlets.complete()
     vector = store.embed_query("rockets hit the base")
     where = SearchFilter(sources=("Wire",))
     assert ranking(store.search_by_vector(vector, 3, where)) == ranking(
         store.vectors.search_by_vector(vector, 3, where)
     )
-    assert store.keywords.vectors_complete()
+    assert store.outlets.complete()
 
 
 def test_a_date_filter_applies_within_the_outlet(tmp_path: Path) -> None:
