@@ -136,10 +136,11 @@ class NewsAssistant:
         old versions replaced; with ``sync``, articles whose files are gone from the given
         folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told who holds
         the store when another indexing run does; after `lock_timeout` seconds of waiting,
-        `ingest.ledger.LockTimeout` (a `NewsQAError` naming that run) is raised. ``should_stop`` is asked as the run goes (between files,
-        records, feed items and batches, and during downloads, where a helper thread asks: pass
-        something thread-safe such as `threading.Event.is_set`); once it returns True, the run
-        ends, keeping what it fully wrote, and returns a report with ``stopped`` set.
+        `ingest.ledger.LockTimeout` (a `NewsQAError` naming that run) is raised.
+        ``should_stop`` is asked as the run goes (between files, records, feed items and
+        batches, and during downloads, where a helper thread asks: pass something
+        thread-safe such as `threading.Event.is_set`); once it returns True, the run ends,
+        keeping what it fully wrote, and returns a report with ``stopped`` set.
         """
         if isinstance(paths, str | Path):
             paths = [paths]

@@ -118,10 +118,10 @@ def fetch(url: str, policy: FetchPolicy) -> bytes:
     deadline = time.monotonic() + policy.timeout
     current = url
     for _ in range(_MAX_REDIRECTS + 1):
-        location = _Hop(url, current, policy, deadline).run()
-        if isinstance(location, bytes):
-            return location
-        current = urljoin(current, location)
+        answer = _Hop(url, current, policy, deadline).run()
+        if isinstance(answer, bytes):
+            return answer
+        current = urljoin(current, answer)  # a redirect: the next hop is checked afresh
     raise FeedError(f"{url} redirected more than {_MAX_REDIRECTS} times; not read")
 
 

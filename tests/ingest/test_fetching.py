@@ -132,15 +132,15 @@ class SlowServer:
 
 
 @pytest.fixture
-def slow() -> Iterator[SlowServer]:
+def server() -> Iterator[SlowServer]:
     server = SlowServer()
     yield server
     server.close()
 
 
-def test_a_body_sent_a_byte_at_a_time_ends_at_the_deadline(slow: SlowServer) -> None:
-    slow.drip_body("/drip", head=b"<rss>")
-    url = f"{slow.url}/drip"
+def test_a_body_sent_a_byte_at_a_time_ends_at_the_deadline(server: SlowServer) -> None:
+    server.drip_body("/drip", head=b"<rss>")
+    url = f"{server.url}/drip"
     started = time.monotonic()
     with pytest.raises(FeedError) as caught:
         fetch(url, FetchPolicy(timeout=3.0, allow=LOCAL))
@@ -153,9 +153,9 @@ def test_a_body_sent_a_byte_at_a_time_ends_at_the_deadline(slow: SlowServer) -> 
     assert 2.9 < elapsed < 5.0
 
 
-def test_headers_that_never_end_end_at_the_deadline(slow: SlowServer) -> None:
-    slow.drip_headers("/slow-head")
-    url = f"{slow.url}/slow-head"
+def test_headers_that_never_end_end_at_the_deadline(server: SlowServer) -> None:
+    server.drip_headers("/slow-head")
+    url = f"{server.url}/slow-head"
     started = time.monotonic()
     with pytest.raises(FeedError) as caught:
         fetch(url, FetchPolicy(timeout=3.0, allow=LOCAL))
@@ -165,36 +165,36 @@ def test_headers_that_never_end_end_at_the_deadline(slow: SlowServer) -> None:
     assert time.monotonic() - started < 5.0
 
 
-def test_an_endless_body_stops_at_the_size_cap(slow: SlowServer) -> None:
-    slow.endless("/endless")
-    url = f"{slow.url}/endless"
+def test_an_endless_body_stops_at_the_size_cap(server: SlowServer) -> None:
+    server.endless("/endless")
+    url = f"{server.url}/endless"
     with pytest.raises(FeedError) as caught:
         fetch(url, FetchPolicy(timeout=60.0, allow=LOCAL))
     assert str(caught.value) == f"{url} is larger than 16 MB; not read"
     time.sleep(0.5)
     # It stopped reading at the cap: the server could only fill the socket buffers beyond it.
-    assert MAX_RESPONSE_BYTES < slow.sent["/endless"] < MAX_RESPONSE_BYTES + 16 * 1024 * 1024
+    assert MAX_RESPONSE_BYTES < server.sent["/endless"] < MAX_RESPONSE_BYTES + 16 * 1024 * 1024
 
 
-def test_a_declared_length_over_the_cap_is_refused_before_reading(slow: SlowServer) -> None:
-    slow.page("/huge", "<p>small really</p>", length=MAX_RESPONSE_BYTES + 1)
+def test_a_declared_length_over_the_cap_is_refused_before_reading(server: SlowServer) -> None:
+    server.page("/huge", "<p>small really</p>", length=MAX_RESPONSE_BYTES + 1)
     with pytest.raises(FeedError, match="is larger than 16 MB; not read"):
-        fetch(f"{slow.url}/huge", FetchPolicy(allow=LOCAL))
+        fetch(f"{server.url}/huge", FetchPolicy(allow=LOCAL))
 
 
-def test_a_fetch_can_be_stopped_while_the_server_is_silent(slow: SlowServer) -> None:
-    slow.drip_body("/drip")
+def test_a_fetch_can_be_stopped_while_the_server_is_silent(server: SlowServer) -> None:
+    server.drip_body("/drip")
     stop = threading.Event()
     threading.Timer(1.0, stop.set).start()
     started = time.monotonic()
     with pytest.raises(FetchStopped):
-        fetch(f"{slow.url}/drip", FetchPolicy(timeout=60.0, allow=LOCAL, should_stop=stop.is_set))
+        fetch(f"{server.url}/drip", FetchPolicy(timeout=60.0, allow=LOCAL, should_stop=stop.is_set))
     assert time.monotonic() - started < 3.0  # not the 60 s deadline, nor the next drip
 
 
-def test_internal_addresses_are_refused_before_any_connection(slow: SlowServer) -> None:
-    slow.page("/page", "<p>secret</p>")
-    url = f"{slow.url}/page"
+def test_internal_addresses_are_refused_before_any_connection(server: SlowServer) -> None:
+    server.page("/page", "<p>secret</p>")
+    url = f"{server.url}/page"
     with pytest.raises(FeedRefused) as caught:
         fetch(url, FetchPolicy())
     assert str(caught.value) == (
@@ -209,9 +209,9 @@ def test_internal_addresses_are_refused_before_any_connection(slow: SlowServer) 
     "location",
     ["http://169.254.169.254/latest/meta-data/", "file:///etc/passwd", "ftp://127.0.0.1/x"],
 )
-def test_a_redirect_from_an_allowed_host_is_checked_again(slow: SlowServer, location: str) -> None:
-    slow.redirect("/moved", location)
-    url = f"{slow.url}/moved"
+def test_a_redirect_from_an_allowed_host_is_checked_again(server: SlowServer, location: str) -> None:
+    server.redirect("/moved", location)
+    url = f"{server.url}/moved"
     with pytest.raises(FeedRefused) as caught:
         fetch(url, FetchPolicy(allow=LOCAL))
     message = str(caught.value)
@@ -223,18 +223,18 @@ def test_a_redirect_from_an_allowed_host_is_checked_again(slow: SlowServer, loca
         assert "only http and https are fetched" in message
 
 
-def test_a_redirect_to_an_allowed_page_is_followed(slow: SlowServer) -> None:
-    slow.page("/new", "<p>moved here</p>")
-    slow.redirect("/old", "/new")
-    assert fetch(f"{slow.url}/old", FetchPolicy(allow=LOCAL)) == b"<p>moved here</p>"
+def test_a_redirect_to_an_allowed_page_is_followed(server: SlowServer) -> None:
+    server.page("/new", "<p>moved here</p>")
+    server.redirect("/old", "/new")
+    assert fetch(f"{server.url}/old", FetchPolicy(allow=LOCAL)) == b"<p>moved here</p>"
 
 
 def test_the_connection_goes_to_the_address_that_was_checked(
-    slow: SlowServer, monkeypatch: pytest.MonkeyPatch
+    server: SlowServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DNS rebinding: a name that answers 127.0.0.1 to the check and 169.254.169.254 afterwards."""
-    slow.page("/page", "<p>the checked host</p>")
-    port = int(slow.url.rsplit(":", 1)[1])
+    server.page("/page", "<p>the checked host</p>")
+    port = int(server.url.rsplit(":", 1)[1])
     answers = ["127.0.0.1", "169.254.169.254"]
     lookups: list[str] = []
 

@@ -19,11 +19,12 @@ from tests.ingest.test_feeds import ITEMS, Site, page, rss
 from tests.ingest.test_fetching import SlowServer
 from tests.worker import fake_assistant, state
 
+pytestmark = pytest.mark.slow
 FEED_HEAD = b"<?xml version='1.0'?><rss version='2.0'><channel><title>Drip</title>"
 
 
 @pytest.fixture
-def slow() -> Iterator[SlowServer]:
+def server() -> Iterator[SlowServer]:
     server = SlowServer()
     yield server
     server.close()
@@ -63,10 +64,10 @@ def one_article(folder: Path, name: str = "story.txt") -> Path:
 
 
 def test_a_waiting_run_names_the_holder_and_gives_up_after_the_lock_timeout(
-    slow: SlowServer, tmp_path: Path
+    server: SlowServer, tmp_path: Path
 ) -> None:
-    slow.drip_body("/feed.xml", head=FEED_HEAD)
-    feed, store = f"{slow.url}/feed.xml", tmp_path / "store"
+    server.drip_body("/feed.xml", head=FEED_HEAD)
+    feed, store = f"{server.url}/feed.xml", tmp_path / "store"
     holder = subprocess.Popen(
         [sys.executable, "-m", "tests.worker", "cli", feed, "--store", str(store)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -102,17 +103,17 @@ def test_a_waiting_run_names_the_holder_and_gives_up_after_the_lock_timeout(
 
 
 def test_a_stopped_run_keeps_what_it_wrote_and_releases_the_lock_at_once(
-    slow: SlowServer, tmp_path: Path
+    server: SlowServer, tmp_path: Path
 ) -> None:
-    slow.drip_body("/feed.xml", head=FEED_HEAD)
+    server.drip_body("/feed.xml", head=FEED_HEAD)
     store = tmp_path / "store"
     bot = fake_assistant(store, feed_allow_hosts="127.0.0.1/32", feed_timeout=300, index_batch_chunks=1)
     stop = threading.Event()
     reports: list[IndexReport] = []
-    sources = [one_article(tmp_path / "first"), f"{slow.url}/feed.xml"]
+    sources = [one_article(tmp_path / "first"), f"{server.url}/feed.xml"]
     run = threading.Thread(target=lambda: reports.append(bot.index(sources, should_stop=stop.is_set)))
     run.start()
-    wait_for(lambda: "/feed.xml" in slow.sent, 60, "the run to reach the slow feed")
+    wait_for(lambda: "/feed.xml" in server.sent, 60, "the run to reach the slow feed")
     assert holds_lock(store, os.getpid())
     stop.set()
     stopped_at = time.monotonic()
@@ -131,10 +132,10 @@ def test_a_stopped_run_keeps_what_it_wrote_and_releases_the_lock_at_once(
 
 
 def test_a_stopped_feed_run_leaves_no_old_version_behind(
-    slow: SlowServer, site: Site, tmp_path: Path
+    server: SlowServer, site: Site, tmp_path: Path
 ) -> None:
     """An updated feed item written before the stop replaces its old version at once."""
-    slow.drip_body("/slow")
+    server.drip_body("/slow")
     store = tmp_path / "store"
     settings = {"feed_allow_hosts": "127.0.0.1/32", "feed_timeout": 300, "index_batch_chunks": 1}
     site.put("/bridge", page("Bridge reopens", "The harbour bridge reopened after two years of repairs."))
@@ -145,7 +146,7 @@ def test_a_stopped_feed_run_leaves_no_old_version_behind(
     site.put("/bridge", page("Bridge reopens", "The harbour bridge reopened to lorries on Monday."))
     changed = [
         ("bridge", "Bridge reopens to lorries", ITEMS[0][2]),
-        (f"{slow.url}/slow", "Slow", ITEMS[1][2]),
+        (f"{server.url}/slow", "Slow", ITEMS[1][2]),
     ]
     site.put("/feed.xml", rss(site, changed), "application/rss+xml")
     bot = fake_assistant(store, **settings)
@@ -153,7 +154,7 @@ def test_a_stopped_feed_run_leaves_no_old_version_behind(
     reports: list[IndexReport] = []
     run = threading.Thread(target=lambda: reports.append(bot.index([url], should_stop=stop.is_set)))
     run.start()
-    wait_for(lambda: "/slow" in slow.sent, 60, "the run to reach the slow page")
+    wait_for(lambda: "/slow" in server.sent, 60, "the run to reach the slow page")
     stop.set()
     run.join(60)
     (report,) = reports
