@@ -131,15 +131,21 @@ class NewsAssistant:
         *,
         on_wait: Callable[[str], None] | None = None,
         confine: IndexRoots | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> IndexReport:
         """Bring the index up to date with these files, folders and feed URLs.
 
         New and changed articles are written, unchanged ones skipped without embedding, and
         old versions replaced; with ``sync``, articles whose files are gone from the given
-        folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told when
-        another indexing run holds the store. With ``confine`` (the chat and the service:
-        `Settings.allowed_roots`), a file outside those folders, or a link leading out of
-        them, is refused and reported, never read.
+        folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told who holds
+        the store when another indexing run does; after `lock_timeout` seconds of waiting,
+        `ingest.ledger.LockTimeout` (a `NewsQAError` naming that run) is raised.
+        ``should_stop`` is asked as the run goes (between files, records, feed items and
+        batches, and during downloads, where a helper thread asks: pass something
+        thread-safe such as `threading.Event.is_set`); once it returns True, the run ends,
+        keeping what it fully wrote, and returns a report with ``stopped`` set. With
+        ``confine`` (the chat and the service: `Settings.allowed_roots`), a file outside those
+        folders, or a link leading out of them, is refused and reported, never read.
         """
         if isinstance(paths, str | Path):
             paths = [paths]
@@ -160,6 +166,9 @@ class NewsAssistant:
             batch_chunks=settings.index_batch_chunks,
             feed_timeout=settings.feed_timeout,
             on_wait=on_wait,
+            feed_allow_hosts=settings.feed_allow_hosts,
+            lock_timeout=settings.lock_timeout,
+            should_stop=should_stop,
             refuse=confine.refusal if confine is not None else None,
         )
 
@@ -177,12 +186,14 @@ class NewsAssistant:
         *,
         on_wait: Callable[[str], None] | None = None,
         confine: IndexRoots | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> IndexReport:
         """Read again the upload folder and every remembered source, and bring the index in line.
 
         New and changed articles are indexed; those whose files are gone from those folders
         are removed. A remembered folder that is gone altogether is reported as failed, and
-        its articles are kept (it may be a drive not mounted now).
+        its articles are kept (it may be a drive not mounted now). ``on_wait`` and
+        ``should_stop`` are as for `index`.
         """
         uploads = self.settings.paths.uploads
         paths: list[str] = [str(uploads)] if uploads.exists() else []
@@ -197,7 +208,14 @@ class NewsAssistant:
                 gone.append(Failure(source, "is gone; its articles were kept"))
         report = IndexReport()
         if paths:
-            report = self.index(paths, sync=True, on_progress=on_progress, on_wait=on_wait, confine=confine)
+            report = self.index(
+                paths,
+                sync=True,
+                on_progress=on_progress,
+                on_wait=on_wait,
+                confine=confine,
+                should_stop=should_stop,
+            )
         report.failed[:0] = gone
         return report
 

@@ -26,7 +26,7 @@ DEFAULT_LLM_URLS = {"ollama": "http://127.0.0.1:11434", "openai": "https://api.o
 _LLM_URL_VARIABLES = {"ollama": "OLLAMA_HOST", "openai": "OPENAI_BASE_URL"}
 
 GROUPS: dict[str, tuple[str, ...]] = {
-    "Store": ("store_dir", "collection", "chroma_host", "chroma_port", "index_batch_chunks"),
+    "Store": ("store_dir", "collection", "chroma_host", "chroma_port", "index_batch_chunks", "lock_timeout"),
     "Embedding": ("embedding_model", "embedding_backend", "embedding_batch_size", "model_cache_dir"),
     "Chunking": ("chunk_tokens", "chunk_overlap_tokens", "enrich_chunks"),
     "Retrieval": ("retrieval", "top_k", "per_article", "keyword_common_share"),
@@ -35,7 +35,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "llm", "llm_model", "llm_base_url", "llm_api_key", "llm_gguf_path", "llm_chat_format",
         "llm_timeout", "llm_temperature", "llm_max_tokens", "llm_context_tokens",
     ),
-    "Feeds": ("feed_timeout", "watch_feed_minutes"),
+    "Feeds": ("feed_timeout", "feed_allow_hosts", "watch_feed_minutes"),
     "Chat": ("host", "port"),
     "Access": ("editor_password", "reader_password", "index_roots"),
 }  # fmt: skip
@@ -250,7 +250,12 @@ class Settings(BaseSettings):
 
     # Feeds and watching
     feed_timeout: float = Field(
-        10.0, gt=0, description="Seconds to wait for a feed or an article page to answer before giving up."
+        10.0,
+        gt=0,
+        description=(
+            "Seconds a whole fetch of a feed or an article page may take (connecting, redirects and "
+            "the whole download, not each read) before it is reported as failed."
+        ),
     )
     watch_feed_minutes: float = Field(
         15.0, gt=0, description="With `--watch`, how often feed URLs are read again, in minutes."
@@ -323,6 +328,33 @@ class Settings(BaseSettings):
             or (os.environ.get(variable, "") if variable else "")
             or (DEFAULT_LLM_URLS.get(self.llm, ""))
         )
+
+    # issue 11 (ingest)
+    feed_allow_hosts: str = Field(
+        "",
+        description=(
+            "Comma-separated host names and address ranges (CIDR) that feeds and the pages they "
+            "link to may be fetched from although they are not public, e.g. "
+            "`127.0.0.1/32,intranet.example`. Empty: only public addresses are fetched (loopback, "
+            "private, link-local, multicast and reserved ones are refused)."
+        ),
+    )
+    lock_timeout: float = Field(
+        600.0,
+        ge=0,
+        description=(
+            "Seconds an indexing run waits for another run on the same store to finish before it "
+            "gives up with a message naming that run; 0 gives up at once."
+        ),
+    )
+
+    @field_validator("feed_allow_hosts")
+    @classmethod
+    def _check_allow_hosts(cls, value: str) -> str:
+        from ingest.fetching import AllowList
+
+        AllowList.parse(value)  # a bad entry is a ValueError, reported with the setting's name
+        return value
 
 
 DEFAULTS = Settings.model_construct()
