@@ -285,3 +285,48 @@ def test_passwords_lock_the_page_and_the_index_panel_in_a_real_browser(
         expect(sidebar).to_contain_text(str(allowed))
         assert "editor-pass" not in page.content() and "reader-pass" not in page.content()
         page.screenshot(path=str(ARTIFACTS / "chat-locked.png"))
+
+
+def _lock_is_free(lock: Path) -> bool:
+    import fcntl
+
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def test_a_run_the_page_abandons_stops_and_frees_the_store(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.ingest.test_fetching import SlowServer
+
+    feeds = SlowServer()  # a feed that sends a byte every few seconds, forever
+    feeds.drip_body("/feed.xml", b"<?xml version='1.0'?><rss version='2.0'><channel><title>Slow</title>")
+    work = tmp_path_factory.mktemp("abandoned")
+    settings = {"NEWSQA_FEED_ALLOW_HOSTS": "127.0.0.1/32", "NEWSQA_FEED_TIMEOUT": "600"}
+    lock = work / "store" / "news-records.sqlite3.lock"
+    try:
+        with serving(work, **settings) as url:
+            page = open_page(browser, url, [])
+            page.get_by_role("tab", name="Feed URL").click()
+            page.get_by_label("RSS or Atom feed URL").fill(f"{feeds.url}/feed.xml")
+            page.get_by_role("button", name="Index feed").click()
+            deadline = time.monotonic() + 120
+            while not (lock.exists() and not _lock_is_free(lock)):  # the run is under way
+                assert time.monotonic() < deadline, "the indexing run never started"
+                time.sleep(0.2)
+            page.reload()  # the reader gives up on the page
+            expect(page.get_by_role("heading", name="Index")).to_be_visible(timeout=SLOW)
+            deadline = time.monotonic() + 30  # far less than the feed's 600 s deadline
+            while not _lock_is_free(lock):
+                assert time.monotonic() < deadline, "the abandoned run still holds the store"
+                time.sleep(0.2)
+            page.close()
+    finally:
+        feeds.close()
