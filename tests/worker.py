@@ -3,7 +3,8 @@
 ``python -m tests.worker index STORE [--sync] SOURCE...`` prints the report as JSON;
 ``ask STORE QUESTION N`` asks N times and prints one JSON answer per line;
 ``state STORE`` prints the ids in Chroma, the keyword index, the records and the journal;
-``cli ARG...`` runs ``python -m ingest ARG...`` itself, as a user would, with the fake embedder.
+``cli ARG...`` runs ``python -m ingest ARG...`` itself, as a user would, with the fake embedder;
+``serve ARG...`` runs ``python -m assistant serve ARG...`` the same way.
 Settings come from the environment (``NEWSQA_*``) as for the real commands.
 """
 
@@ -65,9 +66,19 @@ def run_ingest_cli(args: list[str]) -> None:
     run(lambda: main(args, open_assistant=fake_from_settings))
 
 
+def run_serve_cli(args: list[str]) -> None:
+    """Run the real ``python -m assistant serve`` command line, handed the fake-embedder assistant."""
+    from assistant.__main__ import main as assistant_main
+    from assistant.cli import run
+
+    run(lambda: assistant_main(["serve", *args], open_assistant=fake_from_settings))
+
+
 def main(argv: list[str]) -> int:
     if argv[0] == "cli":
         run_ingest_cli(argv[1:])
+    if argv[0] == "serve":
+        run_serve_cli(argv[1:])
     command, store, *rest = argv
     bot = fake_assistant(store)
     if command == "index":
