@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
@@ -13,6 +14,9 @@ from assistant.service.deps import Reader, ServiceDep
 from assistant.service.errors import ERRORS
 from assistant.service.schemas import AnswerOut, Filters, HistoryTurn
 from assistant.service.streaming import failure, first_of, rest_of, sse
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["ask"], dependencies=[Reader], responses=ERRORS)
 
@@ -69,20 +73,22 @@ async def ask_stream(body: AskRequest, service: ServiceDep) -> StreamingResponse
     events = _events(service, body)
     first = await first_of(events)  # a bad request fails here, as a 4xx
     return StreamingResponse(
-        _answer_events(first, events),
+        _answer_events(first, events, service.settings),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
 
-async def _answer_events(first: AnswerEvent | None, events: Iterator[AnswerEvent]) -> AsyncIterator[bytes]:
+async def _answer_events(
+    first: AnswerEvent | None, events: Iterator[AnswerEvent], settings: Settings
+) -> AsyncIterator[bytes]:
     try:
         if first is not None:
             yield _encode(first)
         async for event in rest_of(events):
             yield _encode(event)
     except Exception as exc:  # the stream has started: the failure can only be an event now
-        problem = failure(exc)
+        problem = failure(exc, settings)
         yield sse({"error": problem.error, "message": problem.message}, "error")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
@@ -26,6 +26,9 @@ from assistant.service.deps import Reader, ServiceDep
 from assistant.service.errors import ERRORS, openai_shape
 from assistant.service.schemas import AnswerOut, Body, Filters
 from assistant.service.streaming import failure, first_of, rest_of, sse
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Reader], responses=ERRORS)
 
@@ -144,7 +147,7 @@ async def completions(body: ChatRequest, service: ServiceDep) -> Any:
     events = bot.stream(question, history, body.k, body.source, body.since, body.until)
     first = await first_of(events)  # a bad request fails here, as a 4xx
     return StreamingResponse(
-        _chunks(first, events),
+        _chunks(first, events, service.settings),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -193,7 +196,9 @@ def _answer_only(reply: str) -> str:
     return reply
 
 
-async def _chunks(first: AnswerEvent | None, events: Iterator[AnswerEvent]) -> AsyncIterator[bytes]:
+async def _chunks(
+    first: AnswerEvent | None, events: Iterator[AnswerEvent], settings: Settings
+) -> AsyncIterator[bytes]:
     """Yield the OpenAI stream: a role chunk, content chunks, the closing chunk with ``newsqa``, [DONE]."""
     ident, created = _completion_id(), int(time.time())
 
@@ -215,7 +220,7 @@ async def _chunks(first: AnswerEvent | None, events: Iterator[AnswerEvent]) -> A
                     yield chunk({"content": tail})
                 yield chunk({}, "stop", newsqa=AnswerOut.of(event.answer).model_dump())
     except Exception as exc:  # the stream has started: OpenAI clients read an error payload
-        yield sse(openai_shape(failure(exc)))
+        yield sse(openai_shape(failure(exc, settings)))
     yield b"data: [DONE]\n\n"
 
 

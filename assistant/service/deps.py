@@ -42,6 +42,8 @@ class Service:
             self.bot.rewriter  # noqa: B018
         except NewsQAError as exc:
             log.warning("not ready yet: %s", exc)
+        except Exception as exc:  # e.g. a Chroma server that broke off: /readyz will say more
+            log.warning("not ready yet: %s: %s", type(exc).__name__, exc)
 
 
 def service_of(request: Request) -> Service:

@@ -3,26 +3,32 @@ in OpenAI's shape on the routes of its protocol.
 
 A `NewsQAError` is the caller's to act on: a 4xx naming the field. A store or model that
 can't be used is the operator's: 503, naming the host and port or the setting. Anything
-unexpected is a 500 whose message names only its kind: the traceback goes to the service's
-log, never to a client.
+unexpected is a 500 whose message names only its kind (`CatchAll`): the traceback goes to
+the service's log, never to a client.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.access import OutsideRootsError
 from assistant.errors import EmptyIndexError, FieldError, NewsQAError, UnknownArticleError
-from assistant.service.deps import AccessError
+from assistant.service.deps import AccessError, service_of
 from assistant.service.schemas import Body
 from vectorstore.chroma import StoreError
 from vectorstore.embeddings import EmbeddingModelError
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 
 class ErrorBody(Body):
@@ -35,6 +41,8 @@ class ErrorBody(Body):
     field: str | None = None
     """The request field at fault, when one is (``question``, ``k``, ``source``, ``since``...)."""
 
+
+log = logging.getLogger("newsqa.service")
 
 OPENAI_ROUTES = frozenset({"/v1/models", "/v1/chat/completions"})
 """Routes of OpenAI's protocol: their failures take OpenAI's shape (`openai_shape`)."""
@@ -112,13 +120,34 @@ def newsqa_problem(exc: NewsQAError) -> Problem:
     return Problem(400, "bad_request", message)
 
 
-def unexpected_problem(exc: BaseException) -> Problem:
-    """Return the failure an unexpected error is: its kind only (the details are for the log)."""
+def unexpected_problem(exc: BaseException, settings: Settings) -> Problem:
+    """Return the failure an unexpected error is: a Chroma server gone since the store was opened
+    (503, naming it), else its kind only (the details are for the service's log)."""
+    if settings.chroma_host and _lost_connection(exc):
+        where = f"{settings.chroma_host}:{settings.chroma_port}"
+        return Problem(
+            503,
+            "store_unavailable",
+            f"cannot reach the Chroma server at {where} ({exc}). Start it again (`chroma run ... --port "
+            f"{settings.chroma_port}`), or check NEWSQA_CHROMA_HOST and NEWSQA_CHROMA_PORT.",
+        )
     return Problem(
         500,
         "internal_error",
         f"newsqa failed unexpectedly ({type(exc).__name__}); the service's log has the details.",
     )
+
+
+def _lost_connection(exc: BaseException) -> bool:
+    """Return True if the error, or one it arose from, is a connection that failed or broke."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, httpx.TransportError | ConnectionError):
+            return True
+        if isinstance(seen, BaseExceptionGroup) and any(_lost_connection(e) for e in seen.exceptions):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _field(location: tuple[object, ...]) -> str:
@@ -155,9 +184,37 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     return respond(request, Problem(exc.status_code, codes.get(exc.status_code, "http_error"), message))
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Starlette logs the traceback after this answer is sent (the service's log, not the client).
-    return respond(request, unexpected_problem(exc))
+class CatchAll:
+    """Answer an unexpected failure with JSON (`unexpected_problem`) and log its traceback.
+
+    Starlette's own last resort answers too, but then lets the error reach the server, which
+    drops the client's connection; a client reusing it would fail its next request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; turn an error it lets out before answering into the JSON answer."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            log.error("%s %s failed", scope.get("method"), scope.get("path"), exc_info=exc)
+            if started:  # the answer is under way: nothing more can be said to the client
+                return
+            request = Request(scope)
+            answer = respond(request, unexpected_problem(exc, service_of(request).settings))
+            await answer(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -166,4 +223,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AccessError, _on_access)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http)
-    app.add_exception_handler(Exception, _on_unexpected)
+    app.add_middleware(CatchAll)

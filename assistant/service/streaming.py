@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
 
 from assistant.errors import NewsQAError
 from assistant.service.errors import Problem, newsqa_problem, unexpected_problem
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
 
 log = logging.getLogger("newsqa.service")
 T = TypeVar("T")
@@ -59,9 +62,9 @@ def sse(data: Any, event: str | None = None) -> bytes:
     return f"{head}data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-def failure(exc: Exception) -> Problem:
+def failure(exc: Exception, settings: Settings) -> Problem:
     """Return the failure of a stream that had started (logged when unexpected), for its last event."""
     if isinstance(exc, NewsQAError):
         return newsqa_problem(exc)
     log.error("the answer stream failed", exc_info=exc)
-    return unexpected_problem(exc)
+    return unexpected_problem(exc, settings)
