@@ -110,8 +110,10 @@ class Served:
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (kept open while the service runs)
         command = [sys.executable, "-m", "assistant", "serve", "--store", str(store)]
-        command += ["--port", str(self.port)]
-        self.process = subprocess.Popen(command, cwd=REPO, stdout=self._log, stderr=self._log)
+        command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        # No keys: the clients send none, and on loopback the service needs none.
+        env = {key: value for key, value in os.environ.items() if key != "NEWSQA_API_KEYS"}
+        self.process = subprocess.Popen(command, cwd=REPO, stdout=self._log, stderr=self._log, env=env)
 
     def wait_ready(self, seconds: float = 180) -> None:
         """Wait until ``/readyz`` says ready (the store opened, the model loaded)."""
