@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
@@ -13,7 +13,7 @@ from assistant import factory
 from assistant.access import IndexRoots
 from assistant.answering.followup import History, RuleRewriter, Turn, as_turns
 from assistant.answering.records import Answer, AnswerEvent, Done, Rewritten
-from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError
+from assistant.errors import EmptyIndexError, EmptyQuestionError, FieldError, NewsQAError, UnknownArticleError
 from assistant.llm import LanguageModel, LLMBackendError
 from assistant.settings import Settings
 from assistant.sources import SourceList
@@ -35,6 +35,16 @@ if TYPE_CHECKING:
 
 DateLike = str | date | None
 Sources = str | Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of the indexed articles, newest first, and how many there are in all."""
+
+    total: int
+    """Articles matching the listing's filter, on every page."""
+    offset: int
+    items: list[ArticleInfo]
 
 
 class NewsAssistant:
@@ -231,6 +241,32 @@ class NewsAssistant:
         """Return one record per indexed article: title, outlet, publication date, link."""
         return self.store.articles()
 
+    def articles_page(self, offset: int = 0, limit: int = 50, source: Sources = None) -> ArticlePage:
+        """Return ``limit`` articles from ``offset``, newest first (undated ones last), by title
+        within a day; ``source`` keeps to one or more outlets, named in any case."""
+        wanted = self._resolve_sources(source)
+        found = [info for info in self.store.articles() if wanted is None or info.source in wanted]
+        found.sort(key=lambda info: (info.title.casefold(), info.article_id))
+        found.sort(key=lambda info: (info.date_to or 0, info.date_from or 0), reverse=True)
+        offset = max(offset, 0)
+        return ArticlePage(total=len(found), offset=offset, items=found[offset : offset + max(limit, 0)])
+
+    def remove(self, article_id: str, *, on_wait: Callable[[str], None] | None = None) -> int:
+        """Remove an article from every index (vectors, keywords, records); return how many
+        versions of it were indexed (from different files or feeds), or raise `UnknownArticleError`.
+
+        It takes the writers' lock, so it waits for an indexing run on the store to finish.
+        Its file, if still in a folder that is indexed again, brings it back.
+        """
+        ledger = self.ledger
+        with ledger.writing(on_wait):
+            ledger.recover(self.store)
+            groups = [group for group in ledger.groups() if group.article_id == article_id]
+            removed = ledger.remove(groups, self.store) if groups else []
+        if not removed:
+            raise UnknownArticleError(f"No article with the id {article_id!r} is indexed.")
+        return len(removed)
+
     def last_updated(self) -> datetime | None:
         """Return when an article was last written to the index (local time), or None if never."""
         stamp = self.ledger.last_update()
@@ -253,9 +289,10 @@ class NewsAssistant:
         k = _passages(k)
         first, last = _bound(since, "since", end=False), _bound(until, "until", end=True)
         if first is not None and last is not None and first > last:
-            raise NewsQAError(
+            raise FieldError(
                 f"since ({since}) is after until ({until}): no article can match. "
-                "Swap them, or leave one out."
+                "Swap them, or leave one out.",
+                field="since",
             )
         where = SearchFilter(sources=self._resolve_sources(source), since=first, until=last)
         return self.retriever.retrieve(question, k, None if where.is_empty() else where)
@@ -352,9 +389,10 @@ class NewsAssistant:
             (resolved if match else unknown).append(match or name)
         if unknown:
             listing = ", ".join(sorted(known.values())) or "none"
-            raise NewsQAError(
+            raise FieldError(
                 f"No articles from {', '.join(repr(u) for u in unknown)} in the index. "
-                f"Outlets indexed: {listing}."
+                f"Outlets indexed: {listing}.",
+                field="source",
             )
         return tuple(resolved)
 
@@ -366,21 +404,23 @@ MAX_PASSAGES = 100
 def _passages(k: object) -> int:
     """Return ``k`` if it is a number of passages an answer can draw on, else raise `NewsQAError`."""
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_PASSAGES:
-        raise NewsQAError(
-            f"k (how many passages to draw on) must be a whole number from 1 to {MAX_PASSAGES}, not {k!r}."
+        raise FieldError(
+            f"k (how many passages to draw on) must be a whole number from 1 to {MAX_PASSAGES}, not {k!r}.",
+            field="k",
         )
     return k
 
 
 def _bound(value: DateLike, name: str, *, end: bool) -> int | None:
     if value is not None and not isinstance(value, str | date):
-        raise NewsQAError(
-            f"{name}: expected a date such as 2020-03 or 2020-03-11 (or a datetime.date), not {value!r}."
+        raise FieldError(
+            f"{name}: expected a date such as 2020-03 or 2020-03-11 (or a datetime.date), not {value!r}.",
+            field=name,
         )
     try:
         return parse_bound(value, end=end)
     except DateError as exc:
-        raise NewsQAError(f"{name}: {exc}") from None
+        raise FieldError(f"{name}: {exc}", field=name) from None
 
 
 def open_assistant(settings: Settings) -> NewsAssistant:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from assistant.access import IndexRoots, parse_roots
+from assistant.access import ApiKey, IndexRoots, parse_api_keys, parse_roots
 from assistant.paths import StorePaths
 
 LLMChoice = Literal["extractive", "ollama", "openai", "llamacpp"]
@@ -37,6 +37,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "Feeds": ("feed_timeout", "feed_allow_hosts", "watch_feed_minutes"),
     "Chat": ("host", "port"),
+    "Service": ("api_host", "api_port", "api_keys"),
     "Access": ("editor_password", "reader_password", "index_roots"),
 }  # fmt: skip
 """Each component's settings, in order: the README's settings tables follow these groups."""
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
         extra="ignore",
         validate_assignment=True,
         populate_by_name=True,
+        # A bad value must not be echoed in an error: it may be a key or a password.
+        hide_input_in_errors=True,
     )
 
     # Where the index lives
@@ -271,6 +274,25 @@ class Settings(BaseSettings):
     )
     port: int = Field(8501, ge=1, le=65535, description="Port the chat listens on.")
 
+    # The HTTP service
+    api_host: str = Field(
+        "127.0.0.1",
+        description=(
+            "Address the HTTP service listens on (`python -m assistant serve`): 127.0.0.1 serves this "
+            "machine only. Any other address needs api_keys: without keys the service refuses it."
+        ),
+    )
+    api_port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service listens on.")
+    api_keys: SecretStr | None = Field(
+        None,
+        description=(
+            "Keys of the HTTP service, as `reader:KEY,editor:KEY` (a role may have several keys). When "
+            "set, every request but /healthz, /readyz and the docs needs `Authorization: Bearer KEY`; "
+            "reader keys ask, retrieve and list, editor keys also index and delete. Unset, the service "
+            "listens on loopback only and everyone is an editor. Secrets: never logged or shown."
+        ),
+    )
+
     # Access
     editor_password: SecretStr | None = Field(
         None,
@@ -300,6 +322,12 @@ class Settings(BaseSettings):
     def _expand_user(cls, value: object) -> object:
         return Path(value).expanduser() if isinstance(value, str | Path) else value
 
+    @field_validator("api_keys")
+    @classmethod
+    def _check_api_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        parse_api_keys(value)  # a malformed entry is a ValueError naming its position, not its text
+        return value if value is not None and value.get_secret_value().strip() else None
+
     @field_validator("index_roots", mode="before")
     @classmethod
     def _split_roots(cls, value: object) -> object:
@@ -309,6 +337,10 @@ class Settings(BaseSettings):
         """Return the folders the chat and the service may read: `index_roots` (else the current
         folder) and the upload folder."""
         return IndexRoots([*(self.index_roots or [Path.cwd()]), self.paths.uploads])
+
+    def service_keys(self) -> list[ApiKey]:
+        """Return the HTTP service's keys with their roles (empty: no keys configured)."""
+        return parse_api_keys(self.api_keys)
 
     @property
     def paths(self) -> StorePaths:

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import service
 from bench.report import markdown, write
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,6 +123,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     say(f"  {results['queries']}")
     results["cold"] = cold_starts(store, args.questions, args.cold_runs)
     say(f"  cold: {results['cold']}")
+    say("the HTTP service against the same questions in-process ...")
+    results["service"] = service.measure(store, args.questions, args.queries, [1, 4, 16], results["command"])
     say(f"scaled store of {args.scale_chunks} chunks ...")
     results["scale"] = task(
         "scale", "--source", str(store), "--store", str(scaled), "--chunks", str(args.scale_chunks)
@@ -178,4 +181,5 @@ def main(argv: list[str] | None = None) -> None:
     section = markdown(results)
     if args.write:
         write(REPO / "docs" / "benchmarks.md", section)
+        service.write(REPO / "docs" / "benchmarks.md", service.markdown(results["service"]))
     print(section)

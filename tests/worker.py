@@ -5,7 +5,8 @@
 ``state STORE`` prints the ids in Chroma, the keyword index, the records and the journal;
 ``ask-later STORE QUESTION`` opens the store, prints ``opened``, and asks once a line comes on stdin;
 ``cli ARG...`` runs ``python -m ingest ARG...`` itself, as a user would, with the fake embedder;
-``ask-cli ARG...`` runs ``python -m assistant ARG...`` the same way.
+``ask-cli ARG...`` runs ``python -m assistant ARG...`` the same way, and ``serve ARG...``
+``python -m assistant serve ARG...``.
 Settings come from the environment (``NEWSQA_*``) as for the real commands.
 """
 
@@ -67,6 +68,14 @@ def run_ingest_cli(args: list[str]) -> None:
     run(lambda: main(args, open_assistant=fake_from_settings))
 
 
+def run_serve_cli(args: list[str]) -> None:
+    """Run the real ``python -m assistant serve`` command line, handed the fake-embedder assistant."""
+    from assistant.__main__ import main as assistant_main
+    from assistant.cli import run
+
+    run(lambda: assistant_main(["serve", *args], open_assistant=fake_from_settings))
+
+
 def main(argv: list[str]) -> int:
     if argv[0] == "cli":
         run_ingest_cli(argv[1:])
@@ -75,6 +84,8 @@ def main(argv: list[str]) -> int:
         from assistant.cli import run
 
         run(lambda: assistant_main(argv[1:], open_assistant=fake_from_settings))
+    if argv[0] == "serve":
+        run_serve_cli(argv[1:])
     command, store, *rest = argv
     bot = fake_assistant(store)
     if command == "index":

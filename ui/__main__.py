@@ -16,7 +16,7 @@ from pathlib import Path
 
 from assistant import Settings
 from assistant.cli import run
-from ui.uploads import MAX_UPLOAD_MB
+from ingest.uploads import MAX_UPLOAD_MB
 
 APP = Path(__file__).with_name("app.py")
 

@@ -14,11 +14,11 @@ from streamlit.delta_generator import DeltaGenerator
 from assistant import NewsAssistant, NewsQAError, Settings, open_assistant
 from assistant.access import Role
 from assistant.errors import describe_settings_error
+from ingest.uploads import MAX_UPLOAD_MB
 from ui import auth, chat, state, style
 from ui.filters import filter_panel
 from ui.render import markdown_text, text
 from ui.sidebar import index_panel
-from ui.uploads import MAX_UPLOAD_MB
 
 st.set_page_config(page_title="newsqa", page_icon="📰", layout="wide")
 

@@ -8,9 +8,9 @@ import streamlit as st
 
 from assistant import NewsAssistant
 from ingest.text.dates import date_label
+from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, save_uploads
 from ui import auth, charts, indexing, state
 from ui.render import ago, text
-from ui.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, save_uploads
 from vectorstore.base import ArticleInfo, IndexStats
 
 SHOWN_OUTLETS = 6

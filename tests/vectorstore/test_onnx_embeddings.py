@@ -51,11 +51,15 @@ def test_int8_vectors_stay_close_and_rank_passages_alike(cache: Path, torch_mode
     int8 = load_embeddings("", 32, "onnx-int8", str(cache))
     assert cosines(int8.embed_documents(TEXTS), torch_model.embed_documents(TEXTS)).min() > 0.97
     question = "Who was blamed for the attack on the base in Iraq?"
-    ranks = [
-        np.argsort(-np.asarray(model.embed_documents(TEXTS)) @ np.asarray(model.embed_query(question)))
+    scores = [
+        np.asarray(model.embed_documents(TEXTS)) @ np.asarray(model.embed_query(question))
         for model in (int8, torch_model)
     ]
-    assert list(ranks[0]) == list(ranks[1])
+    # The two passages about the attack come before the two that are not, under both models;
+    # which of the two close ones leads may differ, so each score stays near torch's instead.
+    for score in scores:
+        assert set(np.argsort(-score)[:2]) == {0, 1}
+    assert np.abs(scores[0] - scores[1]).max() < 0.05
 
 
 def test_a_later_process_loads_the_exported_file_without_torch(cache: Path) -> None:
