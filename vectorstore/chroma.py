@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +104,9 @@ class ChromaStore:
     built before records were kept, and counts as ``legacy_embedder``'s.
     """
 
+    overlap_writes = True
+    """Write each batch while the next is embedded (issue 16); the benchmark turns it off to compare."""
+
     def __init__(
         self,
         client: ClientAPI,
@@ -191,11 +195,12 @@ class ChromaStore:
             metadata[EMBEDDER_KEY] = self._embedder
             self._call("modify", metadata=metadata)
         elif stored != self._embedder:
+            from vectorstore.embeddings import mismatch_remedy
+
             raise EmbedderMismatchError(
                 f"the index in {self._place} was built with the {stored} embeddings, and this run "
                 f"is set up for {self._embedder}: vectors of one can't be searched with the other. "
-                "Set NEWSQA_EMBEDDING_BACKEND (and NEWSQA_EMBEDDING_MODEL) to what the index was "
-                "built with, or index the articles into a fresh NEWSQA_STORE_DIR."
+                + mismatch_remedy(str(stored), str(self._embedder))
             )
         self._checked = True
 
@@ -214,28 +219,51 @@ class ChromaStore:
         return len(self.embed_and_add(chunks, progress))
 
     def embed_and_add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> list[list[float]]:
-        """Embed and upsert the chunks in batches; return their vectors, in the order given."""
+        """Embed and upsert the chunks in batches; return their vectors, in the order given.
+
+        With ``overlap_writes``, each batch is written by a second thread while the next one is
+        embedded (the encoder releases the GIL); writes stay one at a time and in order, and
+        ``progress`` is told of a batch, from this thread, once it is written.
+        """
         self.check_embedder(writing=True)
         given = list(chunks)
         found: dict[str, list[float]] = {}
         # Texts of like length in one model call pad little: most chunks fill the budget, the
         # last of each article is shorter.
         texts = {chunk.id: self._embedded_text(chunk) for chunk in chunks}
-        chunks = sorted(chunks, key=lambda chunk: len(texts[chunk.id]))
-        for offset in range(0, len(chunks), WRITE_BATCH):
-            batch = chunks[offset : offset + WRITE_BATCH]
-            vectors = self._embeddings.embed_documents([texts[chunk.id] for chunk in batch])
-            self._call(
-                "upsert",
-                ids=[chunk.id for chunk in batch],
-                embeddings=vectors,
-                documents=[chunk.text for chunk in batch],
-                metadatas=[chunk.metadata() for chunk in batch],
-            )
-            found.update(zip([chunk.id for chunk in batch], vectors, strict=True))
-            if progress:
-                progress(len(batch))
+        ordered = sorted(chunks, key=lambda chunk: len(texts[chunk.id]))
+        batches = [ordered[offset : offset + WRITE_BATCH] for offset in range(0, len(ordered), WRITE_BATCH)]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsqa-chroma-write") as writer:
+            pending: tuple[Future[None], int] | None = None
+            for batch in batches:
+                vectors = self._embeddings.embed_documents([texts[chunk.id] for chunk in batch])
+                found.update(zip([chunk.id for chunk in batch], vectors, strict=True))
+                if pending is not None:
+                    self._written(*pending, progress)
+                if self.overlap_writes:
+                    pending = (writer.submit(self._upsert, batch, vectors), len(batch))
+                else:
+                    self._upsert(batch, vectors)
+                    if progress:
+                        progress(len(batch))
+            if pending is not None:
+                self._written(*pending, progress)
         return [found[chunk.id] for chunk in given]
+
+    def _upsert(self, batch: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        self._call(
+            "upsert",
+            ids=[chunk.id for chunk in batch],
+            embeddings=vectors,
+            documents=[chunk.text for chunk in batch],
+            metadatas=[chunk.metadata() for chunk in batch],
+        )
+
+    @staticmethod
+    def _written(write: Future[None], count: int, progress: Progress | None) -> None:
+        write.result()  # raises the write's error here
+        if progress:
+            progress(count)
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks with these ids, if present."""
