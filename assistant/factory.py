@@ -133,10 +133,11 @@ def make_retriever(
 ) -> Retriever:
     """Return the retriever answers are drawn from: hybrid over a `NewsStore`, else dense.
 
-    ``similarity`` lets hybrid retrieval rank its best candidates by meaning as well as words.
+    ``similarity`` lets hybrid retrieval rank its best candidates by meaning as well as words,
+    when ``NEWSQA_MEANING_RANKING`` asks for it (it embeds their sentences at question time).
     """
     if settings.retrieval == "hybrid" and isinstance(store, NewsStore):
-        return HybridRetriever(store, settings.per_article, similarity)
+        return HybridRetriever(store, settings.per_article, similarity if settings.meaning_ranking else None)
     return DenseRetriever(store)
 
 

@@ -29,7 +29,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Store": ("store_dir", "collection", "chroma_host", "chroma_port", "index_batch_chunks", "lock_timeout"),
     "Embedding": ("embedding_model", "embedding_backend", "embedding_batch_size", "model_cache_dir"),
     "Chunking": ("chunk_tokens", "chunk_overlap_tokens", "enrich_chunks"),
-    "Retrieval": ("retrieval", "top_k", "per_article", "keyword_common_share"),
+    "Retrieval": ("retrieval", "top_k", "per_article", "meaning_ranking", "keyword_common_share"),
     "Answering": ("answer_sentences", "min_support", "abstain_names", "citation_min_overlap"),
     "Language model": (
         "llm", "llm_model", "llm_base_url", "llm_api_key", "llm_gguf_path", "llm_chat_format",
@@ -157,6 +157,14 @@ class Settings(BaseSettings):
     top_k: int = Field(8, ge=1, le=100, description="How many passages an answer draws on.")
     per_article: int = Field(
         3, ge=1, le=100, description="Most passages one article may contribute to a retrieval."
+    )
+    meaning_ranking: bool = Field(
+        False,
+        description=(
+            "Hybrid retrieval also ranks its best 30 candidates by their best sentence's similarity in "
+            "meaning to the question (each new sentence embedded at question time, then cached): "
+            "more of the evidence in the top 10, but about ten times slower on 2 CPU cores."
+        ),
     )
     keyword_common_share: float = Field(
         0.05,

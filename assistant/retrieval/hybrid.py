@@ -2,8 +2,9 @@
 embedding similarity with BM25 keyword search, over the whole index and again within each
 outlet the question names (so evidence from every named outlet reaches the top). The best
 candidates are ranked once more by their best single sentence (how much of the question one
-sentence covers: evidence is usually one sentence, not a whole chunk) and by their best
-sentence's similarity in meaning to the question, and those rankings join the fusion. Articles
+sentence covers: evidence is usually one sentence, not a whole chunk), and with a
+`SentenceSimilarity` also by their best sentence's similarity in meaning to the question;
+those rankings join the fusion. Articles
 from a day the question names rank higher ("last week" and "in March" read against the
 question's date, the newest article, or today: `time_words`), newer ones when it asks for the
 latest, and one article can fill only a few places.

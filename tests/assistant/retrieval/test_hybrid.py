@@ -10,6 +10,7 @@ from assistant import NewsAssistant
 from assistant.retrieval import hybrid
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.time_words import AsOf
+from tests.fakes import BagOfWordsEmbeddings, simple_token_spans
 from vectorstore.base import SearchFilter
 
 FILLER = " ".join(f"Market note {i} covers shares, bonds and the wider economy." for i in range(30))
@@ -122,3 +123,18 @@ def test_an_empty_index_reads_time_words_against_today(fake_bot: NewsAssistant) 
     assert isinstance(fake_bot.retriever, HybridRetriever)
     fake_bot.retriever.today = lambda: date(2030, 1, 1)
     assert fake_bot.retriever.read("What happened this week?")[1] == AsOf(date(2030, 1, 1), "today")
+
+
+def test_the_meaning_ranking_is_on_only_when_the_setting_asks(tmp_path: Path) -> None:
+    def retriever(**overrides: bool) -> HybridRetriever:
+        bot = NewsAssistant(
+            store_dir=tmp_path / "store",
+            embeddings=BagOfWordsEmbeddings(),
+            token_spans=simple_token_spans,
+            **overrides,
+        )
+        assert isinstance(bot.retriever, HybridRetriever)
+        return bot.retriever
+
+    assert retriever().similarity is None
+    assert retriever(meaning_ranking=True).similarity is not None
