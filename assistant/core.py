@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 from assistant import factory
 from assistant.answering.followup import History, RuleRewriter, Turn, as_turns
 from assistant.answering.records import Answer, AnswerEvent, Done, Rewritten
-from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError
+from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError, StoreBusyError
 from assistant.llm import LanguageModel, LLMBackendError
 from assistant.settings import Settings
-from assistant.sources import SourceList
+from assistant.sources import RememberedSources
 from ingest.feeds import is_url
+from ingest.locking import LockTimeout
 from ingest.pipeline import Failure, IndexReport, OnProgress, index_paths
 from ingest.text.dates import DateError, parse_bound
 from vectorstore.base import ArticleInfo, IndexStats, Passage, SearchFilter
@@ -133,24 +134,29 @@ class NewsAssistant:
 
         New and changed articles are written, unchanged ones skipped without embedding, and
         old versions replaced; with ``sync``, articles whose files are gone from the given
-        folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told when
-        another indexing run holds the store.
+        folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told who holds
+        the store when another indexing run does; after `lock_timeout` seconds of waiting,
+        `StoreBusyError` is raised.
         """
         if isinstance(paths, str | Path):
             paths = [paths]
         settings = self.settings
-        return index_paths(
-            paths,
-            self.store,
-            lambda: self.chunker,
-            on_progress,
-            ledger=self.ledger,
-            sync=sync,
-            config=factory.index_identity(settings).config,
-            batch_chunks=settings.index_batch_chunks,
-            feed_timeout=settings.feed_timeout,
-            on_wait=on_wait,
-        )
+        try:
+            return index_paths(
+                paths,
+                self.store,
+                lambda: self.chunker,
+                on_progress,
+                ledger=self.ledger,
+                sync=sync,
+                config=factory.index_identity(settings).config,
+                batch_chunks=settings.index_batch_chunks,
+                feed_timeout=settings.feed_timeout,
+                on_wait=on_wait,
+                lock_timeout=settings.lock_timeout,
+            )
+        except LockTimeout as exc:
+            raise StoreBusyError(str(exc)) from None
 
     def remember_source(self, source: str | Path) -> None:
         """Remember a folder, file or feed URL so that `reindex` reads it again (the chat's list)."""
@@ -183,9 +189,9 @@ class NewsAssistant:
         report.failed[:0] = gone
         return report
 
-    @property
-    def _sources(self) -> SourceList:
-        return SourceList(self.settings.paths.remembered_sources)
+    @cached_property
+    def _sources(self) -> RememberedSources:
+        return factory.make_sources(self.settings)
 
     def stats(self) -> IndexStats:
         """Return what the index holds: articles, chunks, outlets and dates covered."""
@@ -295,7 +301,7 @@ class NewsAssistant:
             raise EmptyQuestionError("The question is empty: ask something about the indexed articles.")
         if self.store.count() == 0:
             raise EmptyIndexError(
-                f"The index in {self.settings.store_dir} is empty. Add articles first: "
+                f"The index in {factory.describe_store(self.settings)} is empty. Add articles first: "
                 "`python -m ingest PATH`, or the chat's sidebar."
             )
         return question

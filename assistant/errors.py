@@ -6,7 +6,13 @@ from pydantic import ValidationError
 
 from ingest.errors import NewsQAError
 
-__all__ = ["EmptyIndexError", "EmptyQuestionError", "NewsQAError", "describe_settings_error"]
+__all__ = [
+    "EmptyIndexError",
+    "EmptyQuestionError",
+    "NewsQAError",
+    "StoreBusyError",
+    "describe_settings_error",
+]
 
 
 class EmptyQuestionError(NewsQAError, ValueError):
@@ -15,6 +21,10 @@ class EmptyQuestionError(NewsQAError, ValueError):
 
 class EmptyIndexError(NewsQAError):
     """Nothing is indexed yet, so there is nothing to answer from."""
+
+
+class StoreBusyError(NewsQAError):
+    """Another indexing run held the store's writer lock for longer than `NEWSQA_LOCK_TIMEOUT`."""
 
 
 def describe_settings_error(exc: ValidationError) -> str:

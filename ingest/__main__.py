@@ -136,10 +136,9 @@ def _say(message: str) -> None:
 
 
 def _where(bot: NewsAssistant) -> str:
-    settings = bot.settings
-    if settings.chroma_host:
-        return f"Chroma at {settings.chroma_host}:{settings.chroma_port} (records in {settings.store_dir})"
-    return str(settings.store_dir)
+    from assistant.factory import describe_store
+
+    return describe_store(bot.settings)
 
 
 def describe(report: IndexReport, store: str) -> str:

@@ -16,7 +16,6 @@ nothing half-written, nothing left behind that no record points to.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from collections.abc import Callable, Collection, Iterator, Sequence
@@ -26,10 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ingest.faults import crash_point
+from ingest.locking import FileLock, WriterLock, holding
 from ingest.store import ChunkWriter
 
 if TYPE_CHECKING:
     from langchain_classic.indexes import SQLRecordManager
+    from sqlalchemy.engine import Engine
 
 _BATCH = 500
 
@@ -59,38 +60,55 @@ class Group:
 
 
 class Ledger:
-    """The record manager of one collection, its in-flight journal, and the writers' lock."""
+    """The record manager of one collection, its in-flight journal, and the writers' lock.
 
-    def __init__(self, path: Path, namespace: str) -> None:
+    By default all three live beside the embedded store: the records in the SQLite file
+    ``path``, the lock an ``flock`` on a file beside it. Given an ``engine`` (PostgreSQL's, for
+    a store shared by several machines) and a ``lock`` (`ingest.locking.WriterLock`), the
+    records and the journal live in that database and ``path`` is not used.
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        namespace: str,
+        *,
+        engine: Engine | None = None,
+        lock: WriterLock | None = None,
+    ) -> None:
         from langchain_classic.indexes import SQLRecordManager
         from sqlalchemy import create_engine
 
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if engine is None or lock is None:
+            if path is None:
+                raise ValueError("a Ledger needs a path, or an engine and a lock")
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 60})
+        if engine is None:
+            engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 60})
+        self._engine = engine
+        self.lock: WriterLock = lock or FileLock(Path(f"{path}.lock"))
         self.records: SQLRecordManager = SQLRecordManager(f"{namespace}/chunks", engine=self._engine)
         self.journal: SQLRecordManager = SQLRecordManager(f"{namespace}/in-flight", engine=self._engine)
         self.records.create_schema()
-        self._lock_path = path.with_name(path.name + ".lock")
 
     @contextmanager
-    def writing(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    def writing(
+        self,
+        on_wait: Callable[[str], None] | None = None,
+        *,
+        timeout: float | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Iterator[None]:
         """Hold the writers' lock: one indexing run at a time per store (readers never wait).
 
-        The lock is an ``flock`` on a file beside the records, so the kernel releases it when
-        its holder dies, however it dies.
+        The lock is released by its owner when its holder dies, however it dies (the kernel
+        for an ``flock``, PostgreSQL for an advisory lock). A run that must wait tells
+        ``on_wait`` who holds it, and raises `ingest.locking.LockTimeout` after ``timeout``
+        seconds (None: no limit), or `ingest.locking.Stopped` once ``should_stop()`` says so.
         """
-        with open(self._lock_path, "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if on_wait:
-                    on_wait(f"waiting for another indexing run on this store to finish ({self._lock_path})")
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        with holding(self.lock, on_wait, timeout=timeout, should_stop=should_stop):
+            yield
 
     def groups(self) -> list[Group]:
         """Return every article recorded as indexed."""

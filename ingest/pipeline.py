@@ -102,14 +102,17 @@ def index_paths(
     batch_chunks: int,
     feed_timeout: float,
     on_wait: Callable[[str], None] | None = None,
+    lock_timeout: float | None = None,
 ) -> IndexReport:
     """Bring the index up to date with these files, folders and feed URLs; never raises for bad input.
 
     ``chunker`` may be a callable that builds it, so a run with nothing new never loads the
     tokenizer. ``config`` names the chunking setup: changing it re-indexes every article.
+    A run that must wait for another's writer lock tells ``on_wait`` who holds it and raises
+    `ingest.locking.LockTimeout` after ``lock_timeout`` seconds (None: no limit).
     """
     run = _Run(store, chunker, ledger, on_progress, config, batch_chunks, feed_timeout)
-    with ledger.writing(on_wait):
+    with ledger.writing(on_wait, timeout=lock_timeout):
         ledger.recover(store)
         run.execute([str(p) for p in paths], sync)
     return run.report
