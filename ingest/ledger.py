@@ -110,6 +110,11 @@ class Ledger:
         with holding(self.lock, on_wait, timeout=timeout, should_stop=should_stop):
             yield
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine of the records' database."""
+        return self._engine
+
     def groups(self) -> list[Group]:
         """Return every article recorded as indexed."""
         rows = self._query(_GROUPS_OF_NAMESPACE, ns=self.records.namespace)

@@ -90,42 +90,53 @@ def _check_user() -> pwd.struct_passwd:
 
 
 @contextmanager
-def postgres(parent: Path | None = None, settings: tuple[str, ...] = ()) -> Iterator[Postgres]:
+def postgres(
+    parent: Path | None = None, settings: tuple[str, ...] = ("fsync=off",), keep: Path | None = None
+) -> Iterator[Postgres]:
     """Start PostgreSQL in a new folder (under ``parent``) on a free port; stop it and remove it at the end.
 
-    ``settings`` are extra ``-c name=value`` server settings (a benchmark's memory, say).
+    ``settings`` are ``-c name=value`` server settings (tests run without fsync; a benchmark
+    gives its memory). With ``keep``, the server lives in that folder, made on the first call
+    and started again by later ones, and is kept at the end.
     """
     initdb, pg_ctl = _binary("initdb"), _binary("pg_ctl")
     user = _check_user()
-    folder = Path(tempfile.mkdtemp(prefix="newsqa-pg-", dir=parent))
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    folder = keep or Path(tempfile.mkdtemp(prefix="newsqa-pg-", dir=parent))
     os.chown(folder, user.pw_uid, user.pw_gid)
     folder.chmod(0o700)
     data, log = folder / "data", folder / "server.log"
+    fresh = not (data / "PG_VERSION").exists()
     port = free_port()
     started = False
     try:
-        secret = folder / "pw"
-        secret.write_text("postgres-admin\n", encoding="utf-8")
-        os.chown(secret, user.pw_uid, user.pw_gid)
-        _as_postgres(
-            [initdb, "-D", str(data), "-U", "postgres", "--pwfile", str(secret), "--auth-local=trust",
-             "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
-        )  # fmt: skip
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder} -c fsync=off"
+        if fresh:
+            secret = folder / "pw"
+            secret.write_text("postgres-admin\n", encoding="utf-8")
+            os.chown(secret, user.pw_uid, user.pw_gid)
+            _as_postgres(
+                [initdb, "-D", str(data), "-U", "postgres", "--pwfile", str(secret), "--auth-local=trust",
+                 "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]
+            )  # fmt: skip
+        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {folder}"
         options += "".join(f" -c {setting}" for setting in settings)
-        _as_postgres([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60", "start"])
+        _as_postgres([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "300", "start"])
         started = True
         server = Postgres("127.0.0.1", port, folder)
-        server.admin(f"CREATE ROLE newsqa LOGIN PASSWORD '{PASSWORD}'", "postgres")
-        server.admin("CREATE DATABASE newsqa OWNER newsqa", "postgres")
+        if fresh:
+            server.admin(f"CREATE ROLE newsqa LOGIN PASSWORD '{PASSWORD}'", "postgres")
+            server.admin("CREATE DATABASE newsqa OWNER newsqa", "postgres")
         yield server
     finally:
         if started:
             try:
-                _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"])
+                mode = "immediate" if keep is None else "fast"
+                _as_postgres([pg_ctl, "-D", str(data), "-m", mode, "-w", "-t", "300", "stop"])
             except (RuntimeError, subprocess.TimeoutExpired):
                 pass
-        shutil.rmtree(folder, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass(frozen=True)

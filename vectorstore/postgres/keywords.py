@@ -108,6 +108,7 @@ WITH lex AS (
 ), added AS (
     INSERT INTO {posting} (term, outlet, chunk, tf, len)
     SELECT t.id, l.outlet, l.rowid, l.tf, l.len FROM lex l JOIN terms t USING (lexeme)
+    ORDER BY t.id, l.outlet, l.rowid  -- in key order: the primary key's pages are touched once each
 )
 UPDATE {corpus} SET chunks = chunks + %(count)s,
     length = length + (SELECT coalesce(sum(len), 0) FROM (SELECT DISTINCT rowid, len FROM lex) AS d),
@@ -325,10 +326,10 @@ class PgKeywordIndex:
         if where is not None and (where.since is not None or where.until is not None):
             join = " JOIN {chunk} f ON f.rowid = p.chunk"
             if where.since is not None:
-                conditions.append("f.date_to >= %(since)s")
+                join += " AND f.date_to >= %(since)s"
                 params["since"] = where.since
             if where.until is not None:
-                conditions.append("f.date_from <= %(until)s")
+                join += " AND f.date_from <= %(until)s"
                 params["until"] = where.until
         sql = (
             "WITH q AS (SELECT * FROM unnest(%(terms)s::int[], %(idf)s::float8[]) AS q(term, idf)), "
