@@ -95,6 +95,7 @@ class ChromaStore:
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
         self._collection = self._vectors._collection
+        self._client = client
         self._embedder = embedder
         self._legacy_embedder = legacy_embedder
         self._place = place or f"the collection {collection!r}"
@@ -108,6 +109,10 @@ class ChromaStore:
         if self._checked:
             return
         metadata = dict(self._collection.metadata or {})
+        if EMBEDDER_KEY not in metadata:
+            # Read again: another process sharing the server may have recorded it since we opened it.
+            self._collection = self._client.get_collection(self._collection.name)
+            metadata = dict(self._collection.metadata or {})
         stored = metadata.get(EMBEDDER_KEY)
         if stored is None and self._collection.count() > 0:
             stored = self._legacy_embedder
