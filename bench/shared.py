@@ -90,6 +90,7 @@ def build_shared(source: Path, chunks: int, say: Any = print) -> dict[str, Any]:
     copies = -(-chunks // len(originals))
     batch = min(2000, store.vectors._collection._client.get_max_batch_size())
     started = time.perf_counter()
+    written = 0
     rng = np.random.default_rng(7)
     for copy in range(copies):
         nudged = vectors + rng.normal(0.0, NUDGE, vectors.shape).astype(np.float32)
@@ -113,14 +114,15 @@ def build_shared(source: Path, chunks: int, say: Any = print) -> dict[str, Any]:
                 Group(f"bench-copy-{copy}:{chunk.path}", chunk.article_id, "scaled").key for chunk in part
             ]
             ledger.records.update([chunk.id for chunk in part], group_ids=groups)
-        done = (copy + 1) * len(originals)
-        rate = done / (time.perf_counter() - started)
-        say(f"  copy {copy + 1}/{copies}: {done} chunks, {rate:.0f} chunks/s")
+            written += len(part)
+        rate = written / (time.perf_counter() - started)
+        say(f"  copy {copy + 1}/{copies}: {(copy + 1) * len(originals)} chunks, {rate:.0f} chunks/s")
     return {
         "chunks": keywords.count(),
         "vectors": store.vectors.count(),
         "copies": copies,
         "source_chunks": len(originals),
+        "written": written,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -357,8 +359,9 @@ def markdown(r: dict[str, Any]) -> str:
         f"{chroma_mb:,} MB; the replica's own folder {r['replica_folder_mb']} MB |",
         f"| disk per million chunks | {r['embedded_disk_mb'] * 1e6 / eq['chunks']:,.0f} MB | PostgreSQL "
         f"**{pg_mb * per_million:,.0f} MB**, Chroma **{chroma_mb * per_million:,.0f} MB** |",
-        f"| building the index (vectors reused, nothing embedded) | | {build['seconds']} s "
-        f"({build.get('copies')} copies of {build.get('source_chunks')} chunks); builder peak RSS "
+        f"| building the index (vectors reused, nothing embedded) | | {build.get('written', '?')} chunks "
+        f"written by this run in {build['seconds']} s ({build.get('copies')} copies of "
+        f"{build.get('source_chunks')} chunks; copies already there are kept); builder peak RSS "
         f"{build['peak_rss_mb']} MB |",
         "",
         f"PostgreSQL's largest tables (with their indexes): {tables}.",

@@ -22,7 +22,8 @@ from tests.ingest.test_crash_safety import killed, write_version
 from tests.vectorstore.postgres.test_lock import HOLDER
 from tests.worker import fake_assistant, state
 
-pytestmark = pytest.mark.slow
+# Real processes, many of them: slow, and given time on a loaded machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 QUESTION = "Who was blamed for the Camp Taji attack?"
 
@@ -104,7 +105,7 @@ def test_two_replicas_indexing_at_once_write_no_chunk_twice_and_lose_none(
     own = stories(tmp_path / "own", "Wire", 12)  # and the second this one too
     first = worker("index", str(one), str(shared), env=shared_env)
     second = worker("index", str(two), str(shared), str(own), env=shared_env)
-    (out1, _), (out2, err2) = finish(first), finish(second)
+    (out1, _), (out2, _) = finish(first), finish(second)
     reports = [json.loads(out1), json.loads(out2)]
     now = settled(one, shared_env)
     assert sum(r["chunks"] for r in reports) == len(now["chroma"]), "a chunk was written twice"

@@ -1,4 +1,4 @@
-"""A database or Chroma server that is down, refuses the credentials, or is misnamed: one clear line, no password."""
+"""A database or Chroma server down, refusing the credentials or misnamed: one clear line, no password."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def run_both(tmp_path: Path, env: dict[str, str]) -> list[subprocess.CompletedPr
                 cwd=REPO,
                 env={**os.environ, **env},
                 timeout=120,
-            )  # fmt: skip
+            )
         )
     return results
 
@@ -65,12 +65,15 @@ def test_refused_credentials_are_said_so_without_the_password(
 def test_a_missing_database_a_bad_url_and_a_missing_chroma_server(
     tmp_path: Path, chroma_server: ChromaServer, postgres_server: Postgres
 ) -> None:
+    nowhere = postgres_server.url(database="nowhere")
     cases = {
-        "has no database 'nowhere'": {**chroma_server.env(), "NEWSQA_DATABASE_URL": postgres_server.url(database="nowhere")},
+        "has no database 'nowhere'": {**chroma_server.env(), "NEWSQA_DATABASE_URL": nowhere},
         "NEWSQA_DATABASE_URL is not a PostgreSQL URL": {
             **chroma_server.env(), "NEWSQA_DATABASE_URL": f"mysql://newsqa:{PASSWORD}@db/newsqa"
         },
-        "NEWSQA_DATABASE_URL is set but NEWSQA_CHROMA_HOST is not": {"NEWSQA_DATABASE_URL": postgres_server.url()},
+        "NEWSQA_DATABASE_URL is set but NEWSQA_CHROMA_HOST is not": {
+            "NEWSQA_DATABASE_URL": postgres_server.url()
+        },
         "cannot reach the Chroma server at 127.0.0.1:": {
             "NEWSQA_DATABASE_URL": postgres_server.url(), "NEWSQA_CHROMA_HOST": "127.0.0.1",
             "NEWSQA_CHROMA_PORT": str(free_port()),

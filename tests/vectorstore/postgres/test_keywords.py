@@ -1,4 +1,4 @@
-"""The keyword index and the article table in a real PostgreSQL: BM25, filters, writes that keep the counts."""
+"""The keyword index and article table in a real PostgreSQL: BM25, filters, writes that keep the counts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The writers' advisory lock with real processes: one writer at a time, named, and freed when its holder dies."""
+"""The writers' advisory lock, with real processes: one writer at a time, named, freed at its death."""
 
 from __future__ import annotations
 
