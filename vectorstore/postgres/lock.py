@@ -16,7 +16,7 @@ import zlib
 from typing import TYPE_CHECKING, Any
 
 from ingest.locking import describe_holder, this_process
-from vectorstore.postgres.database import SCHEMA_LOCK
+from vectorstore.postgres.database import SCHEMA_LOCK, describe_failure
 
 if TYPE_CHECKING:
     import psycopg
@@ -48,17 +48,21 @@ class AdvisoryLock:
         self.key = lock_key(collection)
         self.where = f"advisory lock {NAMESPACE},{self.key} in the PostgreSQL database at {db.place}"
         self._session: psycopg.Connection[Any] | None = None
+        self._waiting: psycopg.Connection[Any] | None = None
+        """The session a waiting run tries with, kept between tries rather than opened for each."""
         with db.transaction() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             cur.execute(_SCHEMA)
 
     def try_acquire(self) -> bool:
         """Take the lock if no session holds it, on a connection kept until `release`."""
-        session = self.db.connect()
+        session, self._waiting = self._waiting, None
+        if session is None or session.closed:
+            session = self.db.connect()
         try:
             taken = session.execute("SELECT pg_try_advisory_lock(%s, %s)", (NAMESPACE, self.key)).fetchone()
             if not taken or not taken[0]:
-                session.close()
+                self._waiting = session
                 return False
             session.execute(
                 "INSERT INTO newsqa_lock_holder VALUES (%s, pg_backend_pid(), %s::jsonb) "
@@ -66,8 +70,12 @@ class AdvisoryLock:
                 "holder = excluded.holder",
                 (self.key, json.dumps(this_process())),
             )
-        except BaseException:
+        except BaseException as exc:
             session.close()
+            import psycopg
+
+            if isinstance(exc, psycopg.OperationalError):
+                raise describe_failure(self.db.address, exc) from None
             raise
         self._session = session
         return True
