@@ -87,7 +87,9 @@ def _cited(question: str, entity: Entity) -> bool:
     before = question[max(0, entity.start - 40) : entity.start]
     if _CITES_BEFORE.search(before):
         return True
-    return bool(_DETERMINER_BEFORE.search(before) and _CITES_AFTER.match(question[entity.end : entity.end + 30]))
+    return bool(
+        _DETERMINER_BEFORE.search(before) and _CITES_AFTER.match(question[entity.end : entity.end + 30])
+    )
 
 
 def _terms(name: str) -> set[str]:

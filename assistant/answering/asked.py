@@ -29,33 +29,45 @@ AMOUNTS = frozenset({"MONEY", "PERCENT", "QUANTITY", "CARDINAL"})
 _NOUNS: dict[str, frozenset[str]] = {
     kind: frozenset(words.split())
     for kind, words in (
-        ("person", """person people individual man woman men women player athlete executive ceo founder
+        (
+            "person",
+            """person people individual man woman men women player athlete executive ceo founder
             co-founder cofounder leader politician actor actress singer artist author writer journalist
             reporter coach manager quarterback president official director celebrity entrepreneur investor
             billionaire minister candidate judge lawyer scientist researcher rapper musician comedian host
             chef designer owner employee whistleblower suspect victim chairman chairwoman chair senator
             governor mayor star spokesperson spokesman spokeswoman boss king queen prince princess pitcher
             striker forward defender goalkeeper batter batsman bowler driver golfer boxer fighter wrestler
-            rookie captain referee analyst economist professor doctor footballer cricketer receiver"""),
-        ("organisation", """company firm organisation organization institution entity group team club agency
+            rookie captain referee analyst economist professor doctor footballer cricketer receiver""",
+        ),
+        (
+            "organisation",
+            """company firm organisation organization institution entity group team club agency
             business startup start-up corporation bank brand network outlet publication newspaper university
             school college party union band studio retailer manufacturer maker developer regulator authority
             body government court league department ministry exchange fund conglomerate operator provider
             carrier airline publisher broadcaster channel charity nonprofit militia franchise lab laboratory
-            service platform giant rival competitor partner insurer watchdog"""),
-        ("place", """country city state nation place location region town province area venue stadium arena
-            continent capital territory county island village neighbourhood neighborhood district airport"""),
+            service platform giant rival competitor partner insurer watchdog""",
+        ),
+        (
+            "place",
+            """country city state nation place location region town province area venue stadium arena
+            continent capital territory county island village neighbourhood neighborhood district airport""",
+        ),
         ("date", "date day year month time week season decade century"),
         ("amount", "price amount cost sum fee salary revenue value valuation budget fine"),
         ("number", "number percentage percent share rate score total count"),
-        ("name", """product device phone app tool software console car vehicle chatbot smartphone gadget model
+        (
+            "name",
+            """product device phone app tool software console car vehicle chatbot smartphone gadget model
             game film movie show series book song album novel event tournament competition war festival
-            conference award law bill act character drug vaccine feature"""),
+            conference award law bill act character drug vaccine feature""",
+        ),
     )
 }
 _LABELS: dict[str, frozenset[str]] = {
     "person": PERSON,
-    "who": PERSON | GROUP | frozenset({"GPE"}),
+    "who": PERSON | frozenset({"ORG"}),
     "organisation": GROUP | frozenset({"GPE", "PRODUCT"}),
     "place": PLACE,
     "date": DATES,

@@ -14,15 +14,15 @@ from datetime import date
 from assistant.answering.injection import is_suspicious
 from assistant.answering.quotes import Candidate
 from assistant.answering.records import Citation, OutletSide
-from ingest.text.dates import DateError, apart, as_date, date_label, day_range, short_day
 from ingest.records import Chunk
+from ingest.text.dates import DateError, apart, as_date, date_label, day_range, short_day
 
 WEEK = 7
 """Sources further apart than this many days are said to be."""
 
 
 def claim_label(chunk: Chunk) -> str:
-    """Return where and when a passage was published, as an answer introduces it: ``TechCrunch, 15 Dec 2023``."""
+    """Return where and when a passage was published, as an answer says it: ``TechCrunch, 15 Dec 2023``."""
     published = chunk.published or ""
     when = date_label(published[:10] if "T" in published else published)
     return ", ".join(part for part in (chunk.source, when) if part)
@@ -87,7 +87,7 @@ class Draft:
         self._introduced = None
 
     def quote(self, candidate: Candidate) -> int:
-        """Add a quote, introduced by its outlet and date unless the quote before was from the same article."""
+        """Add a quote, introduced by its outlet and date unless the quote before is from its article."""
         n = self.cite(candidate)
         article = candidate.passage.chunk.article_id
         label = claim_label(candidate.passage.chunk)
@@ -116,8 +116,7 @@ class Draft:
         span = (_middle(latest) - _middle(earliest)).days
         if span > WEEK:
             self.say(
-                f"These sources were published {apart(span)} "
-                f"({_label_of(earliest)} to {_label_of(latest)})."
+                f"These sources were published {apart(span)} ({_label_of(earliest)} to {_label_of(latest)})."
             )
 
 

@@ -106,7 +106,7 @@ class ExtractiveAnswerer:
         pool = candidates(question, ranked, self.similarity, extra=extra)
         if not pool:
             return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=list(passages))
-        span = short_answer(asked, question, pool, ranked, passages, self.similarity)
+        span = short_answer(asked, question, pool, ranked, passages)
         draft = Draft()
         short = None
         if span is not None:
@@ -158,7 +158,9 @@ class ExtractiveAnswerer:
             if quote is None or any(_overlaps(quote, other) for other in chosen):
                 continue
             # Evidence for each side of a yes/no question: one quote per article.
-            if asked.yes_no and any(o.passage.chunk.article_id == quote.passage.chunk.article_id for o in chosen):
+            if asked.yes_no and any(
+                o.passage.chunk.article_id == quote.passage.chunk.article_id for o in chosen
+            ):
                 continue
             chosen.append(quote)
         return chosen
@@ -207,7 +209,9 @@ class ExtractiveAnswerer:
         seen: dict[tuple[str, ...], _Named] = {}
         for mention in matcher.find(question):
             if mention.outlets not in seen:
-                name = mention.outlets[0] if len(mention.outlets) == 1 else question[mention.start : mention.end]
+                name = (
+                    mention.outlets[0] if len(mention.outlets) == 1 else question[mention.start : mention.end]
+                )
                 seen[mention.outlets] = _Named(name, mention.outlets, mention.start, mention.end)
         return list(seen.values())
 

@@ -19,11 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from assistant.answering.asked import NAMES
 from assistant.answering.injection import instruction_spans
 from assistant.retrieval.query import find_dates
 from assistant.retrieval.sentences import Scored, analyse
 from ingest.text.dates import MONTHS, DateError, day_range
+from ingest.text.entities import entities
 from ingest.text.names import DATE_WORD
+from ingest.text.terms import terms
 from vectorstore.base import Passage
 
 if TYPE_CHECKING:
@@ -40,7 +43,9 @@ December" in a March article): background to the news, not the event asked about
 the question names a date itself."""
 
 _MONTH_NAMES = "|".join(
-    sorted({name for name in (*calendar.month_name, *calendar.month_abbr, "Sept") if name}, key=len, reverse=True)
+    sorted(
+        {name for name in (*calendar.month_name, *calendar.month_abbr, "Sept") if name}, key=len, reverse=True
+    )
 )
 # A month news dates something by: "in December", "last Dec.", "December 5", "Dec. 2019".
 _MONTH = re.compile(
@@ -87,6 +92,8 @@ class Candidate:
     """Cosine similarity of the sentence to the question (0 without a similarity model)."""
     score: float = 0.0
     """Words and meaning combined, each relative to the best candidate's (0-1 each)."""
+    background: bool = False
+    """The sentence dates what it says well before its article (`BACKGROUND`)."""
 
     @property
     def text(self) -> str:
@@ -129,14 +136,15 @@ def candidates(
     if not picked:
         return []
     texts = [s.passage.text[s.start : s.end] for s in picked]
-    meanings = similarity.scores(question, texts) if similarity is not None else [0.0] * len(picked)
+    meanings = similarity.scores(relation(question), texts) if similarity is not None else [0.0] * len(picked)
     best_words = max(s.score for s in picked) or 1.0
     best_meaning = max(max(meanings), 1e-9)
     dated_question = bool(find_dates(question) or DATE_WORD.search(question))
     scored = []
     for s, meaning, text in zip(picked, meanings, texts, strict=True):
         score = (s.score / best_words + MEANING * max(meaning, 0.0) / best_meaning) / (1.0 + MEANING)
-        if not dated_question and background(text, s.passage.chunk.published):
+        behind = not dated_question and background(text, s.passage.chunk.published)
+        if behind:
             score *= BACKGROUND
         scored.append(
             Candidate(
@@ -148,10 +156,24 @@ def candidates(
                 words=s.score,
                 meaning=meaning,
                 score=score,
+                background=behind,
             )
         )
     scored.sort(key=lambda c: (-c.score, c.key))
     return scored
+
+
+def relation(question: str) -> str:
+    """Return the question with the names spaCy finds in it left out ("Who was blamed for the
+    attack?"): names are matched by words already, so meaning is measured for what they relate."""
+    kept, position = [], 0
+    for entity in entities(question):
+        if entity.label in NAMES:
+            kept.append(question[position : entity.start])
+            position = entity.end
+    kept.append(question[position:])
+    text = re.sub(r"\s+", " ", "".join(kept)).strip()
+    return text if len(terms(text)) >= 2 else question
 
 
 def background(sentence: str, published: str | None) -> bool:
@@ -168,7 +190,9 @@ def background(sentence: str, published: str | None) -> bool:
         if match["year"]:
             then = int(match["year"]) * 12 + month - 1
         else:  # no year: the nearest such month, before or after
-            then = min(((now // 12 + shift) * 12 + month - 1 for shift in (-1, 0, 1)), key=lambda m: abs(m - now))
+            then = min(
+                ((now // 12 + shift) * 12 + month - 1 for shift in (-1, 0, 1)), key=lambda m: abs(m - now)
+            )
         if now - then >= 2:
             return True
     return any(int(m["year"]) < now // 12 for m in _YEAR.finditer(sentence))
@@ -192,5 +216,6 @@ def standalone(candidate: Candidate) -> Candidate | None:
 
 def _is_instruction(sentence: Scored) -> bool:
     return any(
-        start < sentence.end and sentence.start < end for start, end in instruction_spans(sentence.passage.text)
+        start < sentence.end and sentence.start < end
+        for start, end in instruction_spans(sentence.passage.text)
     )

@@ -17,17 +17,13 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from assistant.answering.asked import _WH, NAMES, Asked
-from assistant.answering.quotes import Candidate, standalone
-from assistant.retrieval.sentences import Scored
+from assistant.answering.asked import NAMES, Asked
+from assistant.answering.quotes import BACKGROUND, Candidate, relation, standalone
+from assistant.retrieval.sentences import Scored, analyse
 from ingest.text.entities import Entity, entities_of
 from ingest.text.terms import terms
 from vectorstore.base import Passage
-
-if TYPE_CHECKING:
-    from assistant.retrieval.semantic import SentenceSimilarity
 
 DEPTH = 12
 """Best candidate sentences read by spaCy for spans."""
@@ -38,11 +34,9 @@ OTHER_LABEL = 0.5
 "Bankman-Fried" for an organisation)."""
 SUPPORT = 3.0
 """Weight of the number of retrieved articles that mention the span."""
-FIT = 8.0
-"""Weight of how much better the question, with the span put in its question word's place,
-matches the sentences holding the span ("Kataib Hezbollah was blamed for the attack")."""
-RIVALS = 6
-"""Best spans whose fit is measured (each costs one embedding)."""
+SPEAKER = 0.3
+"""Weight of a mention as the one speaking ("Esper said ..."): news names its sources as it
+quotes them, and a source is rarely what a question asks for."""
 
 _NAME_KINDS = frozenset({"person", "who", "organisation", "name", "place"})
 
@@ -64,7 +58,6 @@ def short_answer(
     pool: Sequence[Candidate],
     ranked: Sequence[Scored],
     passages: Sequence[Passage],
-    similarity: SentenceSimilarity | None = None,
 ) -> Span | None:
     """Return the span that clearly answers the question, quoted from a sentence that holds it, or None."""
     if asked.kind is None:
@@ -74,6 +67,7 @@ def short_answer(
         return None
     asked_terms = set(terms(question))
     outlets = {p.chunk.source for p in passages if p.chunk.source}
+    weights = _relation_scores(question, top)
     mentions: list[tuple[str, float, int]] = []
     for index, found in enumerate(entities_of([c.sentence for c in top])):
         for entity in found:
@@ -81,20 +75,24 @@ def short_answer(
             form = clean(entity.text)
             if weight == 0 or not _fresh(form, asked_terms, outlets):
                 continue
-            mentions.append((form, weight * top[index].score, index))
+            evidence = weights[index]
+            if _speaks(
+                top[index].passage.text,
+                top[index].sentence_start + entity.start,
+                top[index].sentence_start + entity.end,
+            ):
+                evidence *= SPEAKER
+            mentions.append((form, weight * evidence, index))
     if not mentions:
         return None
     heads = _clusters(mention[0] for mention in mentions)
-    # Each article counts once per span, by its best sentence naming it: a name repeated in one
-    # article is that article's subject, not necessarily the answer; one found across the
-    # articles the question draws on is what they have in common.
-    best: dict[tuple[str, str], float] = {}
-    for form, score, index in mentions:
-        key = (heads[form], top[index].passage.chunk.article_id)
-        best[key] = max(best.get(key, 0.0), score)
+    # Each sentence counts once per name, however many forms of it it holds.
     scores: dict[str, float] = {}
-    for (head, _), score in best.items():
-        scores[head] = scores.get(head, 0.0) + score
+    counted: set[tuple[str, int]] = set()
+    for form, score, index in mentions:
+        if (heads[form], index) not in counted:
+            counted.add((heads[form], index))
+            scores[heads[form]] = scores.get(heads[form], 0.0) + score
     articles: dict[str, list[str]] = {}
     for passage in passages:
         articles.setdefault(passage.chunk.article_id, []).append(passage.text)
@@ -106,13 +104,6 @@ def short_answer(
         )
         final[head] = score * (1.0 + SUPPORT * math.log1p(support))
     ordered = sorted(final, key=lambda head: (-final[head], head))
-    if similarity is not None and len(ordered) > 1:
-        holders = {
-            head: top[min(i for form, _, i in mentions if heads[form] == head)] for head in ordered[:RIVALS]
-        }
-        for head, gain in _fits(question, holders, similarity).items():
-            final[head] *= math.exp(FIT * gain)
-        ordered = sorted(final, key=lambda head: (-final[head], head))
     if len(ordered) > 1 and final[ordered[0]] < MARGIN * final[ordered[1]]:
         return None
     best = ordered[0]
@@ -122,17 +113,40 @@ def short_answer(
     return _quoted(forms, top, ranked)
 
 
-def _fits(question: str, holders: dict[str, Candidate], similarity: SentenceSimilarity) -> dict[str, float]:
-    """Return, per span, how much closer its best sentence comes to the question once the span
-    stands in the question word's place: the question read as a claim about that span."""
-    wh = _WH.search(question)
-    if wh is None:
-        return {}
-    gains = {}
-    for head, holder in holders.items():
-        claim = f"{question[: wh.start('wh')]}{head}{question[wh.end('wh') :]}".rstrip(" ?")
-        gains[head] = similarity.scores(claim, [holder.sentence])[0] - holder.meaning
-    return gains
+def _relation_scores(question: str, top: Sequence[Candidate]) -> list[float]:
+    """Return how well each sentence states the question's relation, its names aside: the share
+    of the relation's words it holds (weighted by rarity among these sentences) and its meaning,
+    each against the best. The names place a sentence in the story; the relation ("was blamed
+    for") is what makes it hold the answer."""
+    wanted = set(terms(relation(question)))
+    held = [set(analyse(c.passage.text).sentence_terms[_index(c)]) & wanted if wanted else set() for c in top]
+    counts = {term: sum(term in h for h in held) for term in wanted}
+    weight = {term: math.log1p((len(top) + 1) / (counts[term] + 0.5)) for term in wanted}
+    covered = [math.fsum(weight[t] for t in h) for h in held]
+    best_words = max(covered, default=0.0) or 1.0
+    best_meaning = max((c.meaning for c in top), default=0.0) or 1.0
+    return [
+        (words / best_words + max(c.meaning, 0.0) / best_meaning) / 2 * (BACKGROUND if c.background else 1.0)
+        for words, c in zip(covered, top, strict=True)
+    ]
+
+
+def _index(candidate: Candidate) -> int:
+    spans = analyse(candidate.passage.text).spans
+    return next(i for i, (start, _) in enumerate(spans) if start == candidate.sentence_start)
+
+
+_SAYS_AFTER = re.compile(
+    r"[\s,]*(?:(?:also|then|later|previously|has|had)\s+)?(?:said|says|told|tells|added|adds|noted|notes|wrote|writes"
+    r"|explained|argued|stated|asked|replied|tweeted|posted)\b",
+    re.IGNORECASE,
+)
+_SAYS_BEFORE = re.compile(r"\b(?:said|says|according\s+to|told)\s+$", re.IGNORECASE)
+
+
+def _speaks(text: str, start: int, end: int) -> bool:
+    """True when the name at ``text[start:end]`` is the one speaking: "X said", "said X", "according to X"."""
+    return bool(_SAYS_AFTER.match(text, end) or _SAYS_BEFORE.search(text, max(0, start - 20), start))
 
 
 def clean(text: str) -> str:
@@ -143,8 +157,13 @@ def clean(text: str) -> str:
 
 
 def _weight(asked: Asked, entity: Entity) -> float:
+    """How much a span of this label can answer the question: fully when spaCy labels it as asked;
+    less when it labels it as another kind of name (it takes people for organisations and back);
+    never a place or a nationality for a who question."""
     if entity.label in asked.labels:
         return 1.0
+    if asked.kind in ("who", "person"):
+        return OTHER_LABEL if entity.label in ("PERSON", "ORG") else 0.0
     if asked.kind in _NAME_KINDS and entity.label in NAMES:
         return OTHER_LABEL
     return 0.0
@@ -163,7 +182,9 @@ def _clusters(forms: Iterable[str]) -> dict[str, str]:
     ordered = sorted(set(forms), key=lambda form: (-len(form), form))
     heads: dict[str, str] = {}
     for form in ordered:
-        heads[form] = next((h for h in ordered if len(h) > len(form) and heads.get(h) == h and alias(form, h)), form)
+        heads[form] = next(
+            (h for h in ordered if len(h) > len(form) and heads.get(h) == h and alias(form, h)), form
+        )
     return heads
 
 
