@@ -59,7 +59,12 @@ def test_a_who_question_opens_with_the_name_cut_from_the_quoted_sentence() -> No
     assert short.text in first.quote and "blamed Kataib Hezbollah" in first.quote
     assert first.passage[first.quote_start : first.quote_start + len(first.quote)] == first.quote
     assert answer.text.startswith("Kataib Hezbollah [1]. Fast News, March 2020: " + first.quote + " [1]")
-    assert answer.to_dict()["short_answer"] == {"text": "Kataib Hezbollah", "n": 1, "start": short.start, "kind": "name"}
+    assert answer.to_dict()["short_answer"] == {
+        "text": "Kataib Hezbollah",
+        "n": 1,
+        "start": short.start,
+        "kind": "name",
+    }
 
 
 def test_when_how_many_and_which_company_get_a_date_a_number_and_an_organisation() -> None:
@@ -125,12 +130,18 @@ def test_each_quote_carries_its_outlet_and_date_and_far_apart_sources_are_said_t
     answer = extractive().answer("What happened in the Epic lawsuit against Google?", [newer, older])
     assert "TechCrunch, 15 Dec 2023: A jury found" in answer.text
     assert "The Verge, 1 Nov 2023: Epic sued Google" in answer.text
-    assert answer.text.endswith("These sources were published about 6 weeks apart (1 Nov 2023 to 15 Dec 2023).")
+    assert answer.text.endswith(
+        "These sources were published about 6 weeks apart (1 Nov 2023 to 15 Dec 2023)."
+    )
 
 
 def test_outlets_named_by_the_question_are_answered_side_by_side() -> None:
     verge = passage(
-        "Epic sued Google over its app store fees.", n=1, article="v1", source="The Verge", published="2023-11-01"
+        "Epic sued Google over its app store fees.",
+        n=1,
+        article="v1",
+        source="The Verge",
+        published="2023-11-01",
     )
     crunch = passage(
         "TechCrunch: a jury found Google's app store fees broke the law in the Epic case.",
@@ -139,17 +150,28 @@ def test_outlets_named_by_the_question_are_answered_side_by_side() -> None:
         source="TechCrunch",
         published="2023-12-15",
     )
-    wired = passage("A new phone was reviewed this week.", n=3, article="w1", source="Wired", published="2023-12-01")
-    question = "What did The Verge, TechCrunch and Wired report about Google's app store fees in the Epic case?"
+    wired = passage(
+        "A new phone was reviewed this week.", n=3, article="w1", source="Wired", published="2023-12-01"
+    )
+    question = (
+        "What did The Verge, TechCrunch and Wired report about Google's app store fees in the Epic case?"
+    )
     answer = extractive().answer(question, [crunch, verge, wired])
     assert [side.outlet for side in answer.outlets] == ["The Verge", "TechCrunch", "Wired"]
     verge_side, crunch_side, wired_side = answer.outlets
     assert verge_side.found and crunch_side.found and not wired_side.found
-    assert answer.text[verge_side.start : verge_side.end].startswith("The Verge, 1 Nov 2023: Epic sued Google")
+    assert answer.text[verge_side.start : verge_side.end].startswith(
+        "The Verge, 1 Nov 2023: Epic sued Google"
+    )
     assert answer.text[crunch_side.start : crunch_side.end].startswith("TechCrunch, 15 Dec 2023:")
     assert answer.text[wired_side.start : wired_side.end] == "No passage from Wired answers this."
     sides = answer.to_dict()["outlets"]
-    assert sides[2] == {"outlet": "Wired", "cites": [], "found": False, "text": "No passage from Wired answers this."}
+    assert sides[2] == {
+        "outlet": "Wired",
+        "cites": [],
+        "found": False,
+        "text": "No passage from Wired answers this.",
+    }
 
 
 def test_yes_no_questions_show_the_evidence_and_before_after_questions_the_dates() -> None:
@@ -173,11 +195,13 @@ def test_yes_no_questions_show_the_evidence_and_before_after_questions_the_dates
     )
     answer = extractive().answer(question, [verge, crunch])
     assert answer.text.startswith(
-        "The publication dates settle it, yes: TechCrunch's article (5 Oct 2023) came before The Verge's (20 Nov 2023)."
+        "The publication dates settle it, yes: "
+        "TechCrunch's article (5 Oct 2023) came before The Verge's (20 Nov 2023)."
     )
     # Without an order to settle, a yes/no question gets the evidence for each side, no verdict.
     compare = extractive().answer(
-        "Does the TechCrunch article on ActivityPub agree with The Verge article on the ActivityPub protocol?",
+        "Does the TechCrunch article on ActivityPub agree with "
+        "The Verge article on the ActivityPub protocol?",
         [verge, crunch],
     )
     assert compare.text.startswith(YES_NO)
@@ -195,7 +219,12 @@ def test_an_instruction_aimed_at_a_model_is_never_quoted_and_its_passage_is_flag
     assert answer.short_answer is not None and answer.short_answer.text == "Kataib Hezbollah"
     assert answer.citations and all(c.suspicious for c in answer.citations)
     assert answer.to_dict()["citations"][0]["suspicious"] is True
-    assert not extractive().answer("Who was blamed for the Camp Taji attack?", [passage(TAJI)]).citations[0].suspicious
+    assert (
+        not extractive()
+        .answer("Who was blamed for the Camp Taji attack?", [passage(TAJI)])
+        .citations[0]
+        .suspicious
+    )
 
 
 def test_abstains_when_no_sentence_covers_the_question() -> None:
