@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: help install run ingest test test-fast lint format lock clean
+.PHONY: help install run serve ingest test test-fast lint format lock clean
 
 help:
 	@echo "make run [ARTICLES=folder]  start the chat (indexing ARTICLES first)"
+	@echo "make serve                  start the HTTP API (REST and OpenAI chat) on 127.0.0.1:8000"
 	@echo "make test                   run the whole test suite, offline"
 	@echo "make test-fast              the quick loop: every test but the slow ones (under a minute)"
 	@echo "make lint                   ruff, mypy and the layers (import-linter)"
@@ -29,7 +30,11 @@ run: $(STAMP)
 ifdef ARTICLES
 	$(BIN)/python -m ingest $(ARTICLES) || echo "Some files could not be indexed (listed above); starting the chat anyway."
 endif
-	$(BIN)/python -m streamlit run ui/app.py
+	$(BIN)/python -m ui
+
+# The HTTP service: NEWSQA_API_HOST, NEWSQA_API_PORT and NEWSQA_API_KEYS steer it (README).
+serve: $(STAMP)
+	$(BIN)/python -m assistant serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,4 +1,5 @@
-"""``python -m assistant ask "QUESTION" [...]``: answer a question from the index."""
+"""``python -m assistant ask "QUESTION" [...]``: answer a question from the index;
+``python -m assistant serve``: the HTTP service."""
 
 from __future__ import annotations
 
@@ -41,17 +42,23 @@ def main(
     )
     ask.add_argument("--model", metavar="NAME", help="the language model's name (default NEWSQA_LLM_MODEL)")
     add_eval_command(commands)
+    serve = commands.add_parser("serve", help="serve the HTTP API (REST and the OpenAI chat protocol)")
+    add_store_flag(serve)
+    serve.add_argument("--host", help="address to listen on (default NEWSQA_API_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default NEWSQA_API_PORT or 8000)")
     args = parser.parse_args(argv)
     if args.command == "eval":
         return run_eval(args)
+    if args.command == "serve":
+        return _serve(args, open_assistant)
     from assistant.core import open_assistant as default
 
     return _ask(args, open_assistant or default)
 
 
 def _ask(args: argparse.Namespace, open_assistant: Callable[[Settings], NewsAssistant]) -> int:
-    bot = open_assistant(settings_from(args, top_k=args.k, llm=args.llm, llm_model=args.model))
-    answer = bot.ask(args.question, source=args.source, since=args.since, until=args.until)
+    bot = open_assistant(settings_from(args, llm=args.llm, llm_model=args.model))
+    answer = bot.ask(args.question, k=args.k, source=args.source, since=args.since, until=args.until)
     if answer.note:
         # The user still got an answer (the extractive one): a note, not an error.
         print(f"note: {answer.note}", file=sys.stderr)
@@ -59,6 +66,29 @@ def _ask(args: argparse.Namespace, open_assistant: Callable[[Settings], NewsAssi
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(render(answer))
+    return 0
+
+
+def _serve(args: argparse.Namespace, open_assistant: Callable[[Settings], NewsAssistant] | None) -> int:
+    """Run the HTTP service under uvicorn until interrupted; refuse to expose it without keys."""
+    import logging
+
+    import uvicorn
+
+    from assistant.service import check_exposure, create_app
+
+    settings = settings_from(args, api_host=args.host, api_port=args.port)
+    check_exposure(settings.api_host, settings.service_keys())
+    service_log = logging.getLogger("newsqa")
+    if not service_log.handlers:  # the service's own warnings, beside uvicorn's lines
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
+        service_log.addHandler(handler)
+        service_log.setLevel(logging.INFO)
+        service_log.propagate = False
+    app = create_app(settings, open_assistant)
+    # The access log prints each request's method, path and status, never its headers (the keys).
+    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")
     return 0
 
 

@@ -13,6 +13,7 @@ import enum
 import hmac
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -44,6 +45,19 @@ class IndexRoots:
     def __init__(self, roots: Iterable[Path]) -> None:
         self.roots: tuple[Path, ...] = tuple(dict.fromkeys(Path(os.path.realpath(root)) for root in roots))
 
+    def refusal(self, path: str | Path) -> str | None:
+        """Return why ``path`` may not be read (outside every root, once resolved), or None."""
+        try:
+            self.check(path)
+        except OutsideRootsError:
+            real = os.path.realpath(os.path.expanduser(str(path)))
+            via = f" (it leads to {real})" if real != os.path.abspath(os.path.expanduser(str(path))) else ""
+            return (
+                f"refused: outside the folders this newsqa may read{via}: {self.describe()}. "
+                "Set NEWSQA_INDEX_ROOTS to let another folder in."
+            )
+        return None
+
     def check(self, path: str | Path) -> Path:
         """Return the real path of ``path`` if it lies inside a root, else raise `OutsideRootsError`.
 
@@ -69,3 +83,44 @@ def parse_roots(value: str | Sequence[str] | None) -> list[Path]:
         return []
     parts = value.replace(",", os.pathsep).split(os.pathsep) if isinstance(value, str) else list(value)
     return [Path(part.strip()).expanduser() for part in parts if str(part).strip()]
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One key of the HTTP service and the role it gives."""
+
+    role: Role
+    secret: SecretStr
+
+
+def parse_api_keys(value: SecretStr | str | None) -> list[ApiKey]:
+    """Return the keys an ``NEWSQA_API_KEYS`` value lists: ``ROLE:KEY`` entries separated by commas.
+
+    ``ROLE`` is ``reader`` or ``editor`` (any case); a role may have several keys. A malformed
+    entry raises ValueError naming its position, never its text (it may hold a key).
+    """
+    text = value.get_secret_value() if isinstance(value, SecretStr) else (value or "")
+    keys: list[ApiKey] = []
+    roles = {role.value: role for role in Role}
+    for position, entry in enumerate(text.split(","), start=1):
+        if not entry.strip():
+            continue
+        role, colon, secret = entry.strip().partition(":")
+        if not colon or role.strip().lower() not in roles or not secret.strip():
+            raise ValueError(
+                f"entry {position} is not ROLE:KEY with ROLE reader or editor "
+                "(e.g. reader:KEY1,editor:KEY2; keys may not contain commas)"
+            )
+        keys.append(ApiKey(roles[role.strip().lower()], SecretStr(secret.strip())))
+    return keys
+
+
+def role_of_key(given: str | None, keys: Sequence[ApiKey]) -> Role | None:
+    """Return the role ``given`` unlocks, or None; every key is compared, in constant time each.
+
+    A key listed for both roles counts as an editor's.
+    """
+    matched = [key.role for key in keys if same_secret(given, key.secret)]
+    if Role.EDITOR in matched:
+        return Role.EDITOR
+    return Role.READER if matched else None

@@ -34,6 +34,12 @@ def run(main: Callable[[], int]) -> None:
     """Run a command, turning errors into a one-line message and an exit status."""
     try:
         status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`python -m assistant ask ... | head`): nothing more to tell it,
+        # and nothing to complain about. Stdout goes to /dev/null so exiting flushes nothing.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         status = 130

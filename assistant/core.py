@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant import factory
+from assistant.access import IndexRoots
 from assistant.answering.followup import History, RuleRewriter, Turn, as_turns
 from assistant.answering.records import Answer, AnswerEvent, Done, Rewritten
-from assistant.errors import EmptyIndexError, EmptyQuestionError, NewsQAError
+from assistant.errors import EmptyIndexError, EmptyQuestionError, FieldError, NewsQAError, UnknownArticleError
 from assistant.llm import LanguageModel, LLMBackendError
 from assistant.settings import Settings
 from assistant.sources import SourceList
@@ -20,6 +21,7 @@ from ingest.feeds import is_url
 from ingest.pipeline import Failure, IndexReport, OnProgress, index_paths
 from ingest.text.dates import DateError, parse_bound
 from vectorstore.base import ArticleInfo, IndexStats, Passage, SearchFilter
+from vectorstore.chroma import read_only
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -34,6 +36,16 @@ if TYPE_CHECKING:
 
 DateLike = str | date | None
 Sources = str | Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of the indexed articles, newest first, and how many there are in all."""
+
+    total: int
+    """Articles matching the listing's filter, on every page."""
+    offset: int
+    items: list[ArticleInfo]
 
 
 class NewsAssistant:
@@ -134,17 +146,31 @@ class NewsAssistant:
         on_progress: OnProgress | None = None,
         *,
         on_wait: Callable[[str], None] | None = None,
+        confine: IndexRoots | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> IndexReport:
         """Bring the index up to date with these files, folders and feed URLs.
 
         New and changed articles are written, unchanged ones skipped without embedding, and
         old versions replaced; with ``sync``, articles whose files are gone from the given
-        folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told when
-        another indexing run holds the store.
+        folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told who holds
+        the store when another indexing run does; after `lock_timeout` seconds of waiting,
+        `ingest.ledger.LockTimeout` (a `NewsQAError` naming that run) is raised.
+        ``should_stop`` is asked as the run goes (between files, records, feed items and
+        batches, and during downloads, where a helper thread asks: pass something
+        thread-safe such as `threading.Event.is_set`); once it returns True, the run ends,
+        keeping what it fully wrote, and returns a report with ``stopped`` set. With
+        ``confine`` (the chat and the service: `Settings.allowed_roots`), a file outside those
+        folders, or a link leading out of them, is refused and reported, never read.
         """
         if isinstance(paths, str | Path):
             paths = [paths]
         settings = self.settings
+        if read_only(settings.store_dir):
+            raise NewsQAError(
+                f"the index in {settings.store_dir} is read-only here: it can be searched, not written. "
+                "Index from an account that may write that folder, or set NEWSQA_STORE_DIR to another one."
+            )
         return index_paths(
             paths,
             self.store,
@@ -156,6 +182,10 @@ class NewsAssistant:
             batch_chunks=settings.index_batch_chunks,
             feed_timeout=settings.feed_timeout,
             on_wait=on_wait,
+            feed_allow_hosts=settings.feed_allow_hosts,
+            lock_timeout=settings.lock_timeout,
+            should_stop=should_stop,
+            refuse=confine.refusal if confine is not None else None,
         )
 
     def remember_source(self, source: str | Path) -> None:
@@ -167,25 +197,41 @@ class NewsAssistant:
         return self._sources.load()
 
     def reindex(
-        self, on_progress: OnProgress | None = None, *, on_wait: Callable[[str], None] | None = None
+        self,
+        on_progress: OnProgress | None = None,
+        *,
+        on_wait: Callable[[str], None] | None = None,
+        confine: IndexRoots | None = None,
+        should_stop: Callable[[], bool] | None = None,
     ) -> IndexReport:
         """Read again the upload folder and every remembered source, and bring the index in line.
 
         New and changed articles are indexed; those whose files are gone from those folders
         are removed. A remembered folder that is gone altogether is reported as failed, and
-        its articles are kept (it may be a drive not mounted now).
+        its articles are kept (it may be a drive not mounted now). ``on_wait`` and
+        ``should_stop`` are as for `index`.
         """
         uploads = self.settings.paths.uploads
         paths: list[str] = [str(uploads)] if uploads.exists() else []
         gone: list[Failure] = []
         for source in self.remembered_sources():
-            if is_url(source) or Path(source).exists():
+            refusal = confine.refusal(source) if confine is not None and not is_url(source) else None
+            if refusal:
+                gone.append(Failure(source, refusal))
+            elif is_url(source) or Path(source).exists():
                 paths.append(source)
             else:
                 gone.append(Failure(source, "is gone; its articles were kept"))
         report = IndexReport()
         if paths:
-            report = self.index(paths, sync=True, on_progress=on_progress, on_wait=on_wait)
+            report = self.index(
+                paths,
+                sync=True,
+                on_progress=on_progress,
+                on_wait=on_wait,
+                confine=confine,
+                should_stop=should_stop,
+            )
         report.failed[:0] = gone
         return report
 
@@ -200,6 +246,32 @@ class NewsAssistant:
     def articles(self) -> list[ArticleInfo]:
         """Return one record per indexed article: title, outlet, publication date, link."""
         return self.store.articles()
+
+    def articles_page(self, offset: int = 0, limit: int = 50, source: Sources = None) -> ArticlePage:
+        """Return ``limit`` articles from ``offset``, newest first (undated ones last), by title
+        within a day; ``source`` keeps to one or more outlets, named in any case."""
+        wanted = self._resolve_sources(source)
+        found = [info for info in self.store.articles() if wanted is None or info.source in wanted]
+        found.sort(key=lambda info: (info.title.casefold(), info.article_id))
+        found.sort(key=lambda info: (info.date_to or 0, info.date_from or 0), reverse=True)
+        offset = max(offset, 0)
+        return ArticlePage(total=len(found), offset=offset, items=found[offset : offset + max(limit, 0)])
+
+    def remove(self, article_id: str, *, on_wait: Callable[[str], None] | None = None) -> int:
+        """Remove an article from every index (vectors, keywords, records); return how many
+        versions of it were indexed (from different files or feeds), or raise `UnknownArticleError`.
+
+        It takes the writers' lock, so it waits for an indexing run on the store to finish.
+        Its file, if still in a folder that is indexed again, brings it back.
+        """
+        ledger = self.ledger
+        with ledger.writing(on_wait):
+            ledger.recover(self.store)
+            groups = [group for group in ledger.groups() if group.article_id == article_id]
+            removed = ledger.remove(groups, self.store) if groups else []
+        if not removed:
+            raise UnknownArticleError(f"No article with the id {article_id!r} is indexed.")
+        return len(removed)
 
     def last_updated(self) -> datetime | None:
         """Return when an article was last written to the index (local time), or None if never."""
@@ -220,11 +292,15 @@ class NewsAssistant:
         dates (``2020-03`` or ``2020-03-11``) or `date`s, both ends included.
         """
         question = self._ready(question)
-        where = SearchFilter(
-            sources=self._resolve_sources(source),
-            since=_bound(since, "since", end=False),
-            until=_bound(until, "until", end=True),
-        )
+        k = _passages(k)
+        first, last = _bound(since, "since", end=False), _bound(until, "until", end=True)
+        if first is not None and last is not None and first > last:
+            raise FieldError(
+                f"since ({since}) is after until ({until}): no article can match. "
+                "Swap them, or leave one out.",
+                field="since",
+            )
+        where = SearchFilter(sources=self._resolve_sources(source), since=first, until=last)
         return self.retriever.retrieve(question, k, None if where.is_empty() else where)
 
     def ask(
@@ -272,7 +348,7 @@ class NewsAssistant:
         standalone, failure = self._standalone(question, turns)
         if standalone != question:
             yield Rewritten(standalone)
-        passages = self.retrieve(standalone, k or self.settings.top_k, source, since, until)
+        passages = self.retrieve(standalone, self.settings.top_k if k is None else k, source, since, until)
         for event in self._answer(standalone, passages, failure):
             if isinstance(event, Done):
                 rewritten = standalone if standalone != question else None
@@ -319,18 +395,38 @@ class NewsAssistant:
             (resolved if match else unknown).append(match or name)
         if unknown:
             listing = ", ".join(sorted(known.values())) or "none"
-            raise NewsQAError(
+            raise FieldError(
                 f"No articles from {', '.join(repr(u) for u in unknown)} in the index. "
-                f"Outlets indexed: {listing}."
+                f"Outlets indexed: {listing}.",
+                field="source",
             )
         return tuple(resolved)
 
 
+MAX_PASSAGES = 100
+"""Most passages one question may draw on (``k``)."""
+
+
+def _passages(k: object) -> int:
+    """Return ``k`` if it is a number of passages an answer can draw on, else raise `NewsQAError`."""
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_PASSAGES:
+        raise FieldError(
+            f"k (how many passages to draw on) must be a whole number from 1 to {MAX_PASSAGES}, not {k!r}.",
+            field="k",
+        )
+    return k
+
+
 def _bound(value: DateLike, name: str, *, end: bool) -> int | None:
+    if value is not None and not isinstance(value, str | date):
+        raise FieldError(
+            f"{name}: expected a date such as 2020-03 or 2020-03-11 (or a datetime.date), not {value!r}.",
+            field=name,
+        )
     try:
         return parse_bound(value, end=end)
     except DateError as exc:
-        raise NewsQAError(f"{name}: {exc}") from None
+        raise FieldError(f"{name}: {exc}", field=name) from None
 
 
 def open_assistant(settings: Settings) -> NewsAssistant:

@@ -6,15 +6,39 @@ from pydantic import ValidationError
 
 from ingest.errors import NewsQAError
 
-__all__ = ["EmptyIndexError", "EmptyQuestionError", "NewsQAError", "describe_settings_error"]
+__all__ = [
+    "EmptyIndexError",
+    "EmptyQuestionError",
+    "FieldError",
+    "NewsQAError",
+    "UnknownArticleError",
+    "describe_settings_error",
+]
 
 
-class EmptyQuestionError(NewsQAError, ValueError):
+class FieldError(NewsQAError, ValueError):
+    """A value the caller gave is wrong; ``field`` names it (``question``, ``source``, ``since``...)."""
+
+    field: str = ""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
+
+
+class EmptyQuestionError(FieldError):
     """The question has no text."""
+
+    field = "question"
 
 
 class EmptyIndexError(NewsQAError):
     """Nothing is indexed yet, so there is nothing to answer from."""
+
+
+class UnknownArticleError(NewsQAError, LookupError):
+    """No article with the id given is indexed."""
 
 
 def describe_settings_error(exc: ValidationError) -> str:

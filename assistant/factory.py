@@ -98,7 +98,8 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
     from vectorstore.sqlite_file import SqliteFile
 
     paths = settings.paths
-    if settings.chroma_host:
+    server = bool(settings.chroma_host)
+    if server:
         client = http_client(settings.chroma_host, settings.chroma_port)
         place = f"{settings.chroma_host}:{settings.chroma_port}"
     else:
@@ -113,6 +114,8 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
         # Stores from before the backend setting hold float32 torch vectors.
         legacy_embedder=embedder_id(settings.embedding_model, "torch"),
         place=place,
+        reopen=None if server else lambda: persistent_client(paths.chroma),
+        server=server,
     )
     local = SqliteFile(paths.keywords)
     keywords = KeywordIndex(local, common_share=settings.keyword_common_share)

@@ -14,7 +14,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from assistant.access import IndexRoots, parse_roots
+from assistant.access import ApiKey, IndexRoots, parse_api_keys, parse_roots
 from assistant.paths import StorePaths
 
 LLMChoice = Literal["extractive", "ollama", "openai", "llamacpp"]
@@ -26,7 +26,7 @@ DEFAULT_LLM_URLS = {"ollama": "http://127.0.0.1:11434", "openai": "https://api.o
 _LLM_URL_VARIABLES = {"ollama": "OLLAMA_HOST", "openai": "OPENAI_BASE_URL"}
 
 GROUPS: dict[str, tuple[str, ...]] = {
-    "Store": ("store_dir", "collection", "chroma_host", "chroma_port", "index_batch_chunks"),
+    "Store": ("store_dir", "collection", "chroma_host", "chroma_port", "index_batch_chunks", "lock_timeout"),
     "Embedding": ("embedding_model", "embedding_backend", "embedding_batch_size", "model_cache_dir"),
     "Chunking": ("chunk_tokens", "chunk_overlap_tokens", "enrich_chunks"),
     "Retrieval": ("retrieval", "top_k", "per_article", "keyword_common_share"),
@@ -35,8 +35,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "llm", "llm_model", "llm_base_url", "llm_api_key", "llm_gguf_path", "llm_chat_format",
         "llm_timeout", "llm_temperature", "llm_max_tokens", "llm_context_tokens",
     ),
-    "Feeds": ("feed_timeout", "watch_feed_minutes"),
+    "Feeds": ("feed_timeout", "feed_allow_hosts", "watch_feed_minutes"),
     "Chat": ("host", "port"),
+    "Service": ("api_host", "api_port", "api_keys"),
     "Access": ("editor_password", "reader_password", "index_roots"),
 }  # fmt: skip
 """Each component's settings, in order: the README's settings tables follow these groups."""
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
         extra="ignore",
         validate_assignment=True,
         populate_by_name=True,
+        # A bad value must not be echoed in an error: it may be a key or a password.
+        hide_input_in_errors=True,
     )
 
     # Where the index lives
@@ -251,7 +254,12 @@ class Settings(BaseSettings):
 
     # Feeds and watching
     feed_timeout: float = Field(
-        10.0, gt=0, description="Seconds to wait for a feed or an article page to answer before giving up."
+        10.0,
+        gt=0,
+        description=(
+            "Seconds a whole fetch of a feed or an article page may take (connecting, redirects and "
+            "the whole download, not each read) before it is reported as failed."
+        ),
     )
     watch_feed_minutes: float = Field(
         15.0, gt=0, description="With `--watch`, how often feed URLs are read again, in minutes."
@@ -266,6 +274,25 @@ class Settings(BaseSettings):
         ),
     )
     port: int = Field(8501, ge=1, le=65535, description="Port the chat listens on.")
+
+    # The HTTP service
+    api_host: str = Field(
+        "127.0.0.1",
+        description=(
+            "Address the HTTP service listens on (`python -m assistant serve`): 127.0.0.1 serves this "
+            "machine only. Any other address needs api_keys: without keys the service refuses it."
+        ),
+    )
+    api_port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service listens on.")
+    api_keys: SecretStr | None = Field(
+        None,
+        description=(
+            "Keys of the HTTP service, as `reader:KEY,editor:KEY` (a role may have several keys). When "
+            "set, every request but /healthz, /readyz and the docs needs `Authorization: Bearer KEY`; "
+            "reader keys ask, retrieve and list, editor keys also index and delete. Unset, the service "
+            "listens on loopback only and everyone is an editor. Secrets: never logged or shown."
+        ),
+    )
 
     # Access
     editor_password: SecretStr | None = Field(
@@ -296,6 +323,12 @@ class Settings(BaseSettings):
     def _expand_user(cls, value: object) -> object:
         return Path(value).expanduser() if isinstance(value, str | Path) else value
 
+    @field_validator("api_keys")
+    @classmethod
+    def _check_api_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        parse_api_keys(value)  # a malformed entry is a ValueError naming its position, not its text
+        return value if value is not None and value.get_secret_value().strip() else None
+
     @field_validator("index_roots", mode="before")
     @classmethod
     def _split_roots(cls, value: object) -> object:
@@ -305,6 +338,10 @@ class Settings(BaseSettings):
         """Return the folders the chat and the service may read: `index_roots` (else the current
         folder) and the upload folder."""
         return IndexRoots([*(self.index_roots or [Path.cwd()]), self.paths.uploads])
+
+    def service_keys(self) -> list[ApiKey]:
+        """Return the HTTP service's keys with their roles (empty: no keys configured)."""
+        return parse_api_keys(self.api_keys)
 
     @property
     def paths(self) -> StorePaths:
@@ -324,6 +361,33 @@ class Settings(BaseSettings):
             or (os.environ.get(variable, "") if variable else "")
             or (DEFAULT_LLM_URLS.get(self.llm, ""))
         )
+
+    # issue 11 (ingest)
+    feed_allow_hosts: str = Field(
+        "",
+        description=(
+            "Comma-separated host names and address ranges (CIDR) that feeds and the pages they "
+            "link to may be fetched from although they are not public, e.g. "
+            "`127.0.0.1/32,intranet.example`. Empty: only public addresses are fetched (loopback, "
+            "private, link-local, multicast and reserved ones are refused)."
+        ),
+    )
+    lock_timeout: float = Field(
+        600.0,
+        ge=0,
+        description=(
+            "Seconds an indexing run waits for another run on the same store to finish before it "
+            "gives up with a message naming that run; 0 gives up at once."
+        ),
+    )
+
+    @field_validator("feed_allow_hosts")
+    @classmethod
+    def _check_allow_hosts(cls, value: str) -> str:
+        from ingest.fetching import AllowList
+
+        AllowList.parse(value)  # a bad entry is a ValueError, reported with the setting's name
+        return value
 
 
 DEFAULTS = Settings.model_construct()

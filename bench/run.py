@@ -25,10 +25,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.report import markdown, write
+from bench import service
+from bench.report import ENCODERS_END, ENCODERS_HEADING, ENCODERS_START, encoders_markdown, markdown, write
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EVAL = REPO.parent / "shared" / "eval"
@@ -100,16 +102,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "started": time.strftime("%Y-%m-%d %H:%M"),
     }
     store, scaled = work / "newsqa", work / "scaled"
-    say("ingest: newsqa (NewsAssistant.index) ...")
-    results["ingest"] = task("ingest", "--corpus", str(corpus), "--store", str(store))
-    say(f"  {results['ingest']}")
-    say("ingest: LangChain baseline ...")
-    results["baseline"] = task("baseline", "--corpus", str(corpus), "--store", str(work / "baseline"))
-    say(f"  {results['baseline']}")
+    if args.small_articles and (args.articles is None or args.articles > args.small_articles):
+        small = subset(args.corpus, args.small_articles, work)
+        compare_ingest(small, work / "small", results, "_small", say)
+    compare_ingest(corpus, work, results, "", say)
     for backend in ("torch", "onnx-int8"):
         say(f"encoder alone: {backend} ...")
         results[f"encoder_{backend}"] = task("encoder", "--corpus", str(corpus), "--backend", backend)
         say(f"  {results[f'encoder_{backend}']}")
+    say("encoder variants, side by side ...")
+    results["encoders"] = task(
+        "encoders", "--corpus", str(corpus), "--store", str(work / "encoders"), "--count", str(args.groups)
+    )
+    say(f"  {results['encoders']}")
     say("re-index through the command line ...")
     results["reindex_command"] = measure(
         [sys.executable, "-m", "ingest", str(corpus), "--store", str(store), "--json"]
@@ -122,6 +127,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     say(f"  {results['queries']}")
     results["cold"] = cold_starts(store, args.questions, args.cold_runs)
     say(f"  cold: {results['cold']}")
+    say("the HTTP service against the same questions in-process ...")
+    results["service"] = service.measure(store, args.questions, args.queries, [1, 4, 16], results["command"])
     say(f"scaled store of {args.scale_chunks} chunks ...")
     results["scale"] = task(
         "scale", "--source", str(store), "--store", str(scaled), "--chunks", str(args.scale_chunks)
@@ -135,6 +142,34 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     say(f"  cold: {results['scaled_cold']}")
     results["load_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
+
+
+def compare_ingest(
+    corpus: Path, work: Path, results: dict[str, Any], suffix: str, say: Callable[[str], None]
+) -> None:
+    """Index the corpus three ways, one after the other: our command, ours in process, the baseline.
+
+    The in-process store is kept in ``work / "newsqa"`` for the measurements that follow.
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    say(f"ingest{suffix}: python -m ingest ...")
+    results[f"ingest_command{suffix}"] = measure(
+        [sys.executable, "-m", "ingest", str(corpus), "--store", str(work / "command"), "--json"]
+    )
+    say(f"  {results[f'ingest_command{suffix}']}")
+    say(f"ingest{suffix}: newsqa (NewsAssistant.index) ...")
+    results[f"ingest{suffix}"] = task("ingest", "--corpus", str(corpus), "--store", str(work / "newsqa"))
+    say(f"  {results[f'ingest{suffix}']}")
+    say(f"ingest{suffix}: newsqa, writes not overlapped ...")
+    results[f"ingest_sequential{suffix}"] = task(
+        "ingest", "--corpus", str(corpus), "--store", str(work / "sequential"), "--sequential-writes"
+    )
+    say(f"  {results[f'ingest_sequential{suffix}']}")
+    say(f"ingest{suffix}: LangChain baseline ...")
+    results[f"baseline{suffix}"] = task(
+        "baseline", "--corpus", str(corpus), "--store", str(work / "baseline")
+    )
+    say(f"  {results[f'baseline{suffix}']}")
 
 
 def cold_starts(store: Path, questions: Path, runs: int) -> dict[str, Any]:
@@ -165,6 +200,13 @@ def main(argv: list[str] | None = None) -> None:
         help="scratch folder for the stores (emptied first; keep it outside the repo)",
     )  # fmt: skip
     parser.add_argument("--articles", type=int, help="only the first N articles (a quick run)")
+    parser.add_argument(
+        "--small-articles", type=int, default=200,
+        help="also compare the ingest on the first N articles (0: don't)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--groups", type=int, default=8, help="groups of 256 chunks each encoder variant embeds"
+    )
     parser.add_argument("--queries", type=int, default=200, help="questions timed per store")
     parser.add_argument("--scale-chunks", type=int, default=100_000, help="size of the large store")
     parser.add_argument("--cold-runs", type=int, default=3, help="new processes timed per store")
@@ -175,7 +217,10 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"{path}: no such file (give --corpus and --questions)")
     results = run(args)
     (args.work / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    section = markdown(results)
+    section, variants = markdown(results), encoders_markdown(results)
     if args.write:
-        write(REPO / "docs" / "benchmarks.md", section)
-    print(section)
+        target = REPO / "docs" / "benchmarks.md"
+        write(target, section)
+        write(target, variants, ENCODERS_HEADING, ENCODERS_START, ENCODERS_END)
+        service.write(target, service.markdown(results["service"]))
+    print(section, variants, sep="\n\n")

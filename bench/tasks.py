@@ -4,9 +4,10 @@ A fresh process per measurement makes its peak memory its own (the runner reads 
 kernel when the process ends) and keeps one measurement's warm caches out of the next. Each
 task prints one JSON object on its last line of stdout.
 
-    python -m bench.tasks ingest --corpus FILE --store DIR
+    python -m bench.tasks ingest --corpus FILE --store DIR [--sequential-writes]
     python -m bench.tasks baseline --corpus FILE --store DIR
     python -m bench.tasks encoder --corpus FILE [--backend torch|onnx|onnx-int8]
+    python -m bench.tasks encoders --corpus FILE --store DIR [--count GROUPS]
     python -m bench.tasks queries --store DIR --questions FILE --count N
     python -m bench.tasks scale --source DIR --store DIR --chunks N
 """
@@ -46,11 +47,16 @@ class CountingEmbeddings(Embeddings):
         return self.inner.embed_query(text)
 
 
-def ingest(corpus: Path, store: Path) -> dict[str, Any]:
-    """Index the corpus into an empty store with `NewsAssistant.index`, then re-index it unchanged."""
+def ingest(corpus: Path, store: Path, overlap: bool = True) -> dict[str, Any]:
+    """Index the corpus into an empty store with `NewsAssistant.index`, then re-index it unchanged.
+
+    ``overlap=False`` writes each batch to Chroma before embedding the next, as before issue 16.
+    """
     from assistant import NewsAssistant
     from assistant.factory import make_embeddings
+    from vectorstore.chroma import ChromaStore
 
+    ChromaStore.overlap_writes = overlap
     settings = NewsAssistant(store_dir=store).settings
     counter = CountingEmbeddings(make_embeddings(settings))
     bot = NewsAssistant(settings=settings, embeddings=counter)
@@ -70,6 +76,7 @@ def ingest(corpus: Path, store: Path) -> dict[str, Any]:
         "failed": len(first.failed),
         "embedding_calls": calls,
         "backend": settings.embedding_backend,
+        "overlap_writes": overlap,
         "reindex_seconds": round(reindex, 3),
         "reindex_unchanged": again.unchanged,
         "reindex_chunks": again.chunks,
@@ -96,20 +103,27 @@ def baseline(corpus: Path, store: Path) -> dict[str, Any]:
     return {"seconds": round(time.perf_counter() - started, 2), "articles": len(articles), "chunks": chunks}
 
 
+def chunk_texts(corpus: Path) -> list[str]:
+    """Return the texts of our chunks of the corpus, with the default settings."""
+    from assistant.factory import make_chunker
+    from assistant.settings import Settings
+    from ingest.readers import read_file
+
+    chunker = make_chunker(Settings())
+    return [chunk.text for article in read_file(corpus).articles for chunk in chunker.chunk(article)]
+
+
 def encoder(corpus: Path, backend: str) -> dict[str, Any]:
     """Embed our chunks of the corpus with the bare encoder: no store, no chunking on the clock.
 
     ``torch`` is plain sentence-transformers in float32 (its own length sorting, our batch
     size): the reference for what the cores can do in float32.
     """
-    from assistant.factory import make_chunker
     from assistant.settings import Settings
-    from ingest.readers import read_file
     from vectorstore.embeddings import load_embeddings, resolve_model
 
     settings = Settings()
-    chunker = make_chunker(settings)
-    texts = [chunk.text for article in read_file(corpus).articles for chunk in chunker.chunk(article)]
+    texts = chunk_texts(corpus)
     encode: Callable[[list[str]], object]
     if backend == "torch":
         from sentence_transformers import SentenceTransformer
@@ -133,6 +147,19 @@ def encoder(corpus: Path, backend: str) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "batch_size": settings.embedding_batch_size,
     }
+
+
+def encoders(corpus: Path, work: Path, groups: int) -> dict[str, Any]:
+    """Embed the same groups of our chunks with every variant of the encoder in turn (`bench.encoders`)."""
+    from assistant.settings import Settings
+    from bench.encoders import measure
+    from vectorstore.embeddings import resolve_model
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    location = Path(resolve_model(Settings().embedding_model))
+    return measure(chunk_texts(corpus), location, work, groups, say)
 
 
 def queries(store: Path, questions: Path, count: int) -> dict[str, Any]:
@@ -173,7 +200,7 @@ def scale(source: Path, store: Path, chunks: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     """Run one task and print its result as JSON on the last line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("task", choices=["ingest", "baseline", "encoder", "queries", "scale"])
+    parser.add_argument("task", choices=["ingest", "baseline", "encoder", "encoders", "queries", "scale"])
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--store", type=Path)
     parser.add_argument("--source", type=Path)
@@ -181,13 +208,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=100)
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--backend", default="torch")
+    parser.add_argument("--sequential-writes", action="store_true", help="ingest: don't overlap writes")
     args = parser.parse_args(argv)
     if args.task == "ingest":
-        result = ingest(args.corpus, args.store)
+        result = ingest(args.corpus, args.store, overlap=not args.sequential_writes)
     elif args.task == "baseline":
         result = baseline(args.corpus, args.store)
     elif args.task == "encoder":
         result = encoder(args.corpus, args.backend)
+    elif args.task == "encoders":
+        result = encoders(args.corpus, args.store, args.count)
     elif args.task == "queries":
         result = queries(args.store, args.questions, args.count)
     else:

@@ -2,32 +2,22 @@
 
 An item is identified by its guid (else its link, else its title), so re-reading a feed
 recognises the items it has seen. Its fingerprint covers what the feed says about it, so an
-item the feed hasn't changed is known to be current without fetching its page again.
+item the feed hasn't changed is known to be current without fetching its page again. The
+feed and its pages are fetched through `ingest.fetching`, which refuses internal addresses.
 """
 
 from __future__ import annotations
 
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ingest.fetching import FeedError, FeedRefused, FetchPolicy, fetch, is_url
 from ingest.readers import Problem
 from ingest.records import Article, short_hash
 
-_USER_AGENT = "newsqa (feed reader)"
-MAX_RESPONSE_BYTES = 16 * 1024 * 1024
-
-
-class FeedError(RuntimeError):
-    """A feed or page could not be fetched or read; the message says why, naming the URL."""
-
-
-def is_url(source: str) -> bool:
-    """Return True for an http(s) URL (a feed), False for a file path."""
-    return urlsplit(source).scheme in {"http", "https"}
+__all__ = ["FeedError", "FeedItem", "FeedRefused", "FetchPolicy", "is_url", "load_item", "read_feed"]
 
 
 @dataclass(frozen=True)
@@ -46,38 +36,11 @@ class FeedItem:
     """Where the article is said to come from: its link, or the feed URL and the item's id."""
 
 
-def fetch(url: str, timeout: float) -> bytes:
-    """Return the body of ``url``; raise `FeedError` naming the URL when it can't be had."""
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        raise FeedError(f"{url} answered HTTP {exc.code} {exc.reason}") from None
-    except TimeoutError:
-        raise FeedError(
-            f"no answer from {url} within {timeout:g} s; check the address, or raise NEWSQA_FEED_TIMEOUT"
-        ) from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            raise FeedError(
-                f"no answer from {url} within {timeout:g} s; check the address, or raise NEWSQA_FEED_TIMEOUT"
-            ) from None
-        text = getattr(reason, "strerror", None) or str(reason)
-        raise FeedError(f"cannot reach {url}: {text}") from None
-    except (OSError, ValueError) as exc:
-        raise FeedError(f"cannot read {url}: {exc}") from None
-    if len(data) > MAX_RESPONSE_BYTES:
-        raise FeedError(f"{url} sent more than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB; not read")
-    return data
-
-
-def read_feed(url: str, timeout: float) -> list[FeedItem]:
+def read_feed(url: str, policy: FetchPolicy) -> list[FeedItem]:
     """Fetch and parse a feed; raise `FeedError` if it can't be fetched or isn't RSS or Atom."""
     import feedparser
 
-    parsed = feedparser.parse(fetch(url, timeout))
+    parsed = feedparser.parse(fetch(url, policy))
     if not parsed.get("version") and not parsed.entries:
         raise FeedError(f"{url} is not an RSS or Atom feed")
     outlet = _text(parsed.feed.get("title")) or urlsplit(url).hostname
@@ -106,15 +69,26 @@ def read_feed(url: str, timeout: float) -> list[FeedItem]:
     return items
 
 
-def load_item(item: FeedItem, timeout: float) -> tuple[Article | None, list[Problem]]:
-    """Return the item as an article: its linked page's text, else the feed's own text."""
+def load_item(item: FeedItem, policy: FetchPolicy) -> tuple[Article | None, list[Problem]]:
+    """Return the item as an article: its linked page's text, else the feed's own text.
+
+    A page the guard refuses (an internal address) leaves the item out, with the reason: its
+    summary is not indexed in its place, so that once the host is allowed, the next run
+    fetches the page instead of finding the item unchanged.
+    """
     from ingest.html import extract
 
     problems: list[Problem] = []
     body = ""
-    if item.link and is_url(item.link):
+    if item.link and not is_url(item.link):
+        scheme = urlsplit(item.link).scheme
+        reason = f"its link is not fetched: only http and https pages are, not {scheme or 'a relative link'}"
+        problems.append(Problem(item.path, f"{reason}; indexed the feed's summary instead", fatal=False))
+    elif item.link:
         try:
-            page = extract(fetch(item.link, timeout), url=item.link)
+            page = extract(fetch(item.link, policy), url=item.link)
+        except FeedRefused as exc:
+            return None, [Problem(item.path, f"{exc}; not indexed")]
         except FeedError as exc:
             page = None
             problems.append(Problem(item.path, f"{exc}; indexed the feed's summary instead", fatal=False))

@@ -34,6 +34,7 @@ _SNIFF_BYTES = 8192
 # ` date 2020-03 Fast News`: optional leading space, the word date, a date, the outlet.
 _HEADER = re.compile(r"^[ \t]?date[ \t]+(?P<date>\S+)[ \t]+(?P<source>\S.*?)\s*$", re.IGNORECASE)
 _TITLE_CHARS = 120
+_TOO_DEEP = "nested too deeply (arrays or objects inside each other, thousands of levels): not read"
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,9 @@ def _iter_json_lines(name: str, head: bytes, stream: BinaryIO) -> Iterator[Artic
         except json.JSONDecodeError as exc:
             yield Problem(where, f"line {number} is not valid JSON: {exc.msg}")
             continue
+        except RecursionError:  # json's parser recurses once per level of nesting
+            yield Problem(where, f"line {number} is {_TOO_DEEP}")
+            continue
         result = ReadResult([], [])
         _add_record(result, where, record)
         yield from result.problems
@@ -272,6 +276,8 @@ def _read_json(name: str, text: str) -> ReadResult:
         if exc.msg == "Extra data":
             return _read_json_lines(name, text)
         return ReadResult([], [Problem(name, f"not valid JSON (line {exc.lineno}): {exc.msg}")])
+    except RecursionError:
+        return ReadResult([], [Problem(name, f"the JSON is {_TOO_DEEP}")])
     records = data if isinstance(data, list) else [data]
     result = ReadResult([], [])
     for number, record in enumerate(records, start=1):

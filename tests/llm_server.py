@@ -94,9 +94,13 @@ def _handler(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            server.requests.append(
-                {"path": self.path, "body": body, "headers": {k.lower(): v for k, v in self.headers.items()}}
-            )
+            record: dict[str, Any] = {
+                "path": self.path,
+                "body": body,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+            }
+            server.requests.append(record)
+            self.record = record
             reply = (
                 server.replies.popleft() if server.replies else Reply(status=500, error="no reply scripted")
             )
@@ -123,6 +127,9 @@ def _handler(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
             return self._send(200, "text/event-stream", payloads, reply)
 
         def _send(self, status: int, kind: str, parts: list[str], reply: Reply | None = None) -> None:
+            # The record says how far the reply got: "sent" parts of "parts", and "gone" when the
+            # client closed the connection before the end.
+            self.record.update(parts=len(parts), sent=0, gone=False)
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.end_headers()
@@ -130,11 +137,12 @@ def _handler(server: ScriptedLLMServer) -> type[BaseHTTPRequestHandler]:
                 for i, part in enumerate(parts):
                     self.wfile.write(part.encode("utf-8"))
                     self.wfile.flush()
+                    self.record["sent"] = i + 1
                     wait = (reply.stall if i == 0 else reply.pace) if reply else 0.0
                     if wait and server._stopping.wait(wait):
                         return
             except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (a timeout test): nothing left to do
+                self.record["gone"] = True  # the client gave up (a timeout, a closed stream)
 
     return Handler
 

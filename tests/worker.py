@@ -3,7 +3,10 @@
 ``python -m tests.worker index STORE [--sync] SOURCE...`` prints the report as JSON;
 ``ask STORE QUESTION N`` asks N times and prints one JSON answer per line;
 ``state STORE`` prints the ids in Chroma, the keyword index, the records and the journal;
-``cli ARG...`` runs ``python -m ingest ARG...`` itself, as a user would, with the fake embedder.
+``ask-later STORE QUESTION`` opens the store, prints ``opened``, and asks once a line comes on stdin;
+``cli ARG...`` runs ``python -m ingest ARG...`` itself, as a user would, with the fake embedder;
+``ask-cli ARG...`` runs ``python -m assistant ARG...`` the same way, and ``serve ARG...``
+``python -m assistant serve ARG...``.
 Settings come from the environment (``NEWSQA_*``) as for the real commands.
 """
 
@@ -65,9 +68,24 @@ def run_ingest_cli(args: list[str]) -> None:
     run(lambda: main(args, open_assistant=fake_from_settings))
 
 
+def run_serve_cli(args: list[str]) -> None:
+    """Run the real ``python -m assistant serve`` command line, handed the fake-embedder assistant."""
+    from assistant.__main__ import main as assistant_main
+    from assistant.cli import run
+
+    run(lambda: assistant_main(["serve", *args], open_assistant=fake_from_settings))
+
+
 def main(argv: list[str]) -> int:
     if argv[0] == "cli":
         run_ingest_cli(argv[1:])
+    if argv[0] == "ask-cli":  # python -m assistant ARG..., with the fake embedder
+        from assistant.__main__ import main as assistant_main
+        from assistant.cli import run
+
+        run(lambda: assistant_main(argv[1:], open_assistant=fake_from_settings))
+    if argv[0] == "serve":
+        run_serve_cli(argv[1:])
     command, store, *rest = argv
     bot = fake_assistant(store)
     if command == "index":
@@ -80,6 +98,17 @@ def main(argv: list[str]) -> int:
         for _ in range(times):
             answer = bot.ask(question)
             print(json.dumps({"answer": answer.text, "abstained": answer.abstained}), flush=True)
+        return 0
+    if command == "ask-later":
+        bot.stats()  # the store is open, as in a chat started before anything was indexed
+        print("opened", flush=True)
+        sys.stdin.readline()
+        try:
+            answer = bot.ask(rest[0])
+        except Exception as exc:  # the test reads what went wrong
+            print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), flush=True)
+            return 1
+        print(json.dumps({"answer": answer.text, "abstained": answer.abstained}), flush=True)
         return 0
     if command == "state":
         print(json.dumps(state(bot)))

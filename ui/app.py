@@ -12,12 +12,13 @@ from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
 from assistant import NewsAssistant, NewsQAError, Settings, open_assistant
+from assistant.access import Role
 from assistant.errors import describe_settings_error
-from ui import chat, state, style
+from ingest.uploads import MAX_UPLOAD_MB
+from ui import auth, chat, state, style
 from ui.filters import filter_panel
 from ui.render import markdown_text, text
 from ui.sidebar import index_panel
-from ui.uploads import MAX_UPLOAD_MB
 
 st.set_page_config(page_title="newsqa", page_icon="📰", layout="wide")
 
@@ -35,6 +36,10 @@ def main() -> None:
     except ValidationError as exc:  # e.g. NEWSQA_LLM=gpt4: say which setting, not a traceback
         st.error(f"Bad setting: {describe_settings_error(exc)}")
         st.stop()
+    role = auth.role(settings)
+    if role is None:
+        auth.sign_in(settings)
+        st.stop()
     bot = load_assistant(settings.model_dump_json(), settings)
     try:
         stats = bot.stats()
@@ -44,7 +49,7 @@ def main() -> None:
         st.stop()
     st.html(style.CSS)
     with st.sidebar:
-        index_panel(bot, stats, articles)
+        index_panel(bot, stats, articles, editor=role is Role.EDITOR)
     new_conversation = header(bot)
     if stats.chunks == 0:
         welcome()

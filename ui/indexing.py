@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from assistant import NewsAssistant, NewsQAError
 from ingest.feeds import is_url
@@ -21,8 +22,8 @@ from ui.render import markdown_text, text
 _STAGES = {"reading": "Reading files", "embedding": "Embedding passages"}
 
 
-Work = Callable[[OnProgress, Callable[[str], None]], IndexReport]
-"""An indexing run of `NewsAssistant`, given the progress and waiting callbacks."""
+Work = Callable[[OnProgress, Callable[[str], None], Callable[[], bool]], IndexReport]
+"""An indexing run of `NewsAssistant`, given the progress and waiting callbacks and ``should_stop``."""
 
 
 def run(
@@ -31,8 +32,9 @@ def run(
     """Index ``paths`` with a progress bar and keep the outcome for after the rerun; return it."""
     chosen = list(paths)
 
-    def work(progress: OnProgress, waiting: Callable[[str], None]) -> IndexReport:
-        return bot.index(chosen, on_progress=progress, on_wait=waiting)
+    def work(progress: OnProgress, waiting: Callable[[str], None], stop: Callable[[], bool]) -> IndexReport:
+        roots = bot.settings.allowed_roots()
+        return bot.index(chosen, on_progress=progress, on_wait=waiting, confine=roots, should_stop=stop)
 
     return _with_progress(action, work if chosen else None, refused)
 
@@ -48,10 +50,10 @@ def _with_progress(action: str, work: Work | None, refused: Sequence[Failure] = 
             bar.progress(min(done / max(total, 1), 1.0), text=f"{label}: {done} of {total}")
 
         def waiting(message: str) -> None:
-            bar.progress(0.0, text="Waiting for another indexing run on this store to finish…")
+            bar.progress(0.0, text=markdown_text(message[:1].upper() + message[1:]))
 
         try:
-            outcome.report = work(progress, waiting)
+            outcome.report = work(progress, waiting, abandoned())
         except NewsQAError as exc:
             outcome.error = str(exc)
         except Exception as exc:  # shown in the sidebar, never as a traceback
@@ -61,9 +63,31 @@ def _with_progress(action: str, work: Work | None, refused: Sequence[Failure] = 
     return outcome
 
 
+def abandoned() -> Callable[[], bool]:
+    """Return a test, safe from any thread, of whether the page gave up on this script run.
+
+    Reloading or using the page asks Streamlit to stop or rerun the script; that request
+    otherwise only lands at the next call of a Streamlit function, which a slow download
+    doesn't make. An indexing run asked this stops at once and releases the store's lock.
+    """
+    context = get_script_run_ctx()
+    requests = getattr(context, "script_requests", None)
+
+    def given_up() -> bool:
+        # ScriptRequests keeps the request in `_state` (CONTINUE until a stop or rerun is asked).
+        state = getattr(requests, "_state", None)
+        return state is not None and getattr(state, "name", "CONTINUE") != "CONTINUE"
+
+    return given_up
+
+
 def folder(bot: NewsAssistant, entry: str) -> None:
     """Index a folder or file on the server's machine, and remember it for re-indexing."""
     path = Path(entry.strip()).expanduser()
+    refusal = bot.settings.allowed_roots().refusal(path)
+    if refusal:
+        run(bot, "Folder", [], [Failure(entry, refusal)])
+        return
     if not path.exists():
         run(bot, "Folder", [], [Failure(entry, "no such file or folder on the machine running the chat")])
         return
@@ -87,7 +111,12 @@ def feed(bot: NewsAssistant, url: str) -> None:
 def reindex(bot: NewsAssistant) -> None:
     """Index again the upload folder and every folder, file and feed added from the chat
     (`NewsAssistant.reindex`)."""
-    _with_progress("Re-index", lambda progress, waiting: bot.reindex(progress, on_wait=waiting))
+    roots = bot.settings.allowed_roots()
+
+    def work(progress: OnProgress, waiting: Callable[[str], None], stop: Callable[[], bool]) -> IndexReport:
+        return bot.reindex(progress, on_wait=waiting, confine=roots, should_stop=stop)
+
+    _with_progress("Re-index", work)
 
 
 def show_last_run() -> None:

@@ -8,16 +8,19 @@ import streamlit as st
 
 from assistant import NewsAssistant
 from ingest.text.dates import date_label
-from ui import charts, indexing, state
+from ingest.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, save_uploads
+from ui import auth, charts, indexing, state
 from ui.render import ago, text
-from ui.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, save_uploads
 from vectorstore.base import ArticleInfo, IndexStats
 
 SHOWN_OUTLETS = 6
 
 
-def index_panel(bot: NewsAssistant, stats: IndexStats, articles: Sequence[ArticleInfo]) -> None:
-    """Draw the index panel: counts, outlets, dates, last update, chart; then the ways to add."""
+def index_panel(
+    bot: NewsAssistant, stats: IndexStats, articles: Sequence[ArticleInfo], *, editor: bool
+) -> None:
+    """Draw the index panel: counts, outlets, dates, last update, chart; then the ways to add
+    (for an editor), or the form that unlocks them."""
     st.header("Index", anchor=False)
     left, right = st.columns(2)
     left.metric("Articles", f"{stats.articles:,}")
@@ -42,7 +45,13 @@ def index_panel(bot: NewsAssistant, stats: IndexStats, articles: Sequence[Articl
         st.altair_chart(charts.coverage_chart(coverage), width="stretch")
         if coverage.undated:
             st.caption(f"{coverage.undated} article(s) without a date are not in the chart.")
-    add_articles(bot)
+    if editor:
+        add_articles(bot)
+        if bot.settings.editor_password is not None or bot.settings.reader_password is not None:
+            st.button("Sign out", key="sign_out", icon=":material/lock:", on_click=auth.sign_out)
+    else:
+        st.subheader("Add articles", anchor=False)
+        auth.unlock_editing(bot.settings)
 
 
 def add_articles(bot: NewsAssistant) -> None:

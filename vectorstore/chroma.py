@@ -6,7 +6,9 @@ from the embedder passed in, so Chroma's default model (which downloads) is neve
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,18 +35,46 @@ class EmbedderMismatchError(StoreError):
 
 
 def persistent_client(path: Path) -> ClientAPI:
-    """Open (creating if needed) an embedded Chroma store in ``path``, telemetry off."""
+    """Open (creating if needed) an embedded Chroma store in ``path``, telemetry off.
+
+    Chroma can't open a folder it may not write (it updates its database on opening): a store
+    on a read-only folder is opened from a private copy of its database file, its vector
+    segments read in place, so it can still be searched.
+    """
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        if read_only(path):
+            path = _searchable_copy(path)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
     except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
         raise StoreError(
             f"cannot open the Chroma store in {path}: {exc}. Check the folder is writable, "
             "or set NEWSQA_STORE_DIR to another one."
         ) from None
+
+
+def read_only(path: Path) -> bool:
+    """Return True for an existing folder this process may not write (read-only mount, another user's)."""
+    return path.is_dir() and not os.access(path, os.W_OK)
+
+
+def _searchable_copy(path: Path) -> Path:
+    """Return a folder Chroma can open that reads the store in ``path``: its database copied,
+    its segment folders (the vectors, read in place) linked."""
+    import shutil
+    import tempfile
+
+    copy = Path(tempfile.mkdtemp(prefix="newsqa-read-only-"))
+    for entry in path.iterdir():
+        if entry.name.startswith("chroma.sqlite3"):
+            shutil.copy2(entry, copy / entry.name)
+        elif entry.is_dir():
+            (copy / entry.name).symlink_to(entry)
+    return copy
 
 
 def http_client(host: str, port: int) -> ClientAPI:
@@ -74,6 +104,9 @@ class ChromaStore:
     built before records were kept, and counts as ``legacy_embedder``'s.
     """
 
+    overlap_writes = True
+    """Write each batch while the next is embedded (issue 16); the benchmark turns it off to compare."""
+
     def __init__(
         self,
         client: ClientAPI,
@@ -83,22 +116,62 @@ class ChromaStore:
         embedder: str | None = None,
         legacy_embedder: str | None = None,
         place: str = "",
+        reopen: Callable[[], ClientAPI] | None = None,
+        server: bool = False,
     ) -> None:
-        from langchain_chroma import Chroma
-
+        """``reopen`` opens the embedded store afresh (see `_call`); ``server`` says ``place`` is a
+        Chroma server's ``host:port``, named when it can't be reached."""
         self._embeddings = embeddings
         self._embedded_text = embedded_text or (lambda chunk: chunk.text)
-        self._vectors: Chroma = Chroma(
-            client=client,
-            collection_name=collection,
-            embedding_function=embeddings,
-            collection_configuration={"hnsw": {"space": "cosine"}},
-        )
-        self._collection = self._vectors._collection
+        self._name = collection
+        self._reopen = reopen
+        self._server = server
+        self._open(client)
         self._embedder = embedder
         self._legacy_embedder = legacy_embedder
         self._place = place or f"the collection {collection!r}"
         self._checked = embedder is None
+
+    def _open(self, client: ClientAPI) -> None:
+        from langchain_chroma import Chroma
+
+        self._client = client
+        self._vectors: Chroma = Chroma(
+            client=client,
+            collection_name=self._name,
+            embedding_function=self._embeddings,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+        self._collection = self._vectors._collection
+
+    def _call(self, method: str, **arguments: Any) -> Any:
+        """Call a method of the collection (see `_guard`)."""
+        return self._guard(lambda: getattr(self._collection, method)(**arguments))
+
+    def _guard(self, action: Callable[[], Any]) -> Any:
+        """Run an action on the store, turning an unreachable server into a `StoreError`.
+
+        Embedded Chroma keeps what it read of its folder's segments in memory: when another
+        process (``python -m ingest`` while the chat is open) wrote the first vectors, this
+        process can't read them ("Nothing found on disk") until the store is opened afresh,
+        which is done here once.
+        """
+        try:
+            return action()
+        except Exception as exc:  # chromadb and httpx raise many kinds; only these two are ours
+            if self._server and _unreachable(exc):
+                raise StoreError(
+                    f"cannot reach the Chroma server at {self._place} ({_reason(exc)}): is it running? "
+                    "Check NEWSQA_CHROMA_HOST and NEWSQA_CHROMA_PORT, then run the command again "
+                    "(an indexing run cut short is completed by the next one)."
+                ) from None
+            if self._reopen is None or "Nothing found on disk" not in str(exc):
+                raise
+        close = getattr(self._client, "close", None)  # the embedded client has it; ClientAPI doesn't say
+        if close is not None:
+            close()
+        self._open(self._reopen())
+        return action()
 
     def check_embedder(self, writing: bool = False) -> None:
         """Raise `EmbedderMismatchError` if the stored vectors come from another embedder.
@@ -109,19 +182,25 @@ class ChromaStore:
             return
         metadata = dict(self._collection.metadata or {})
         stored = metadata.get(EMBEDDER_KEY)
-        if stored is None and self._collection.count() > 0:
+        if stored is None:
+            # The collection's metadata was read when it was opened: another process (an ingest
+            # while the chat was open, or a second first ingest) may have recorded its embedder since.
+            metadata = dict(self._guard(lambda: self._client.get_collection(self._name)).metadata or {})
+            stored = metadata.get(EMBEDDER_KEY)
+        if stored is None and self._call("count") > 0:
             stored = self._legacy_embedder
         if stored is None:
             if not writing:
                 return  # empty: nothing to mismatch yet
             metadata[EMBEDDER_KEY] = self._embedder
-            self._collection.modify(metadata=metadata)
+            self._call("modify", metadata=metadata)
         elif stored != self._embedder:
+            from vectorstore.embeddings import mismatch_remedy
+
             raise EmbedderMismatchError(
                 f"the index in {self._place} was built with the {stored} embeddings, and this run "
                 f"is set up for {self._embedder}: vectors of one can't be searched with the other. "
-                "Set NEWSQA_EMBEDDING_BACKEND (and NEWSQA_EMBEDDING_MODEL) to what the index was "
-                "built with, or index the articles into a fresh NEWSQA_STORE_DIR."
+                + mismatch_remedy(str(stored), str(self._embedder))
             )
         self._checked = True
 
@@ -132,7 +211,7 @@ class ChromaStore:
         unique = list(dict.fromkeys(ids))
         for offset in range(0, len(unique), 1000):
             batch = unique[offset : offset + 1000]
-            found.update(self._collection.get(ids=batch, include=[])["ids"])
+            found.update(self._call("get", ids=batch, include=[])["ids"])
         return wanted - found
 
     def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
@@ -140,32 +219,56 @@ class ChromaStore:
         return len(self.embed_and_add(chunks, progress))
 
     def embed_and_add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> list[list[float]]:
-        """Embed and upsert the chunks in batches; return their vectors, in the order given."""
+        """Embed and upsert the chunks in batches; return their vectors, in the order given.
+
+        With ``overlap_writes``, each batch is written by a second thread while the next one is
+        embedded (the encoder releases the GIL); writes stay one at a time and in order, and
+        ``progress`` is told of a batch, from this thread, once it is written.
+        """
         self.check_embedder(writing=True)
         given = list(chunks)
         found: dict[str, list[float]] = {}
         # Texts of like length in one model call pad little: most chunks fill the budget, the
         # last of each article is shorter.
         texts = {chunk.id: self._embedded_text(chunk) for chunk in chunks}
-        chunks = sorted(chunks, key=lambda chunk: len(texts[chunk.id]))
-        for offset in range(0, len(chunks), WRITE_BATCH):
-            batch = chunks[offset : offset + WRITE_BATCH]
-            vectors = self._embeddings.embed_documents([texts[chunk.id] for chunk in batch])
-            self._collection.upsert(
-                ids=[chunk.id for chunk in batch],
-                embeddings=vectors,  # type: ignore[arg-type]
-                documents=[chunk.text for chunk in batch],
-                metadatas=[chunk.metadata() for chunk in batch],
-            )
-            found.update(zip([chunk.id for chunk in batch], vectors, strict=True))
-            if progress:
-                progress(len(batch))
+        ordered = sorted(chunks, key=lambda chunk: len(texts[chunk.id]))
+        batches = [ordered[offset : offset + WRITE_BATCH] for offset in range(0, len(ordered), WRITE_BATCH)]
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsqa-chroma-write") as writer:
+            pending: tuple[Future[None], int] | None = None
+            for batch in batches:
+                vectors = self._embeddings.embed_documents([texts[chunk.id] for chunk in batch])
+                found.update(zip([chunk.id for chunk in batch], vectors, strict=True))
+                if pending is not None:
+                    self._written(*pending, progress)
+                if self.overlap_writes:
+                    pending = (writer.submit(self._upsert, batch, vectors), len(batch))
+                else:
+                    self._upsert(batch, vectors)
+                    if progress:
+                        progress(len(batch))
+            if pending is not None:
+                self._written(*pending, progress)
         return [found[chunk.id] for chunk in given]
+
+    def _upsert(self, batch: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        self._call(
+            "upsert",
+            ids=[chunk.id for chunk in batch],
+            embeddings=vectors,
+            documents=[chunk.text for chunk in batch],
+            metadatas=[chunk.metadata() for chunk in batch],
+        )
+
+    @staticmethod
+    def _written(write: Future[None], count: int, progress: Progress | None) -> None:
+        write.result()  # raises the write's error here
+        if progress:
+            progress(count)
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks with these ids, if present."""
         if ids:
-            self._collection.delete(ids=list(ids))
+            self._call("delete", ids=list(ids))
 
     def embed_query(self, query: str) -> list[float]:
         """Return the query's vector, to search with it several times."""
@@ -174,7 +277,7 @@ class ChromaStore:
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by cosine similarity, best first."""
-        if self._collection.count() == 0:
+        if self._call("count") == 0:
             return []
         return self.search_by_vector(self.embed_query(query), k, where)
 
@@ -183,8 +286,9 @@ class ChromaStore:
     ) -> list[Passage]:
         """Return up to ``k`` passages by cosine similarity to an embedded query, best first."""
         self.check_embedder()
-        results = self._collection.query(
-            query_embeddings=[list(vector)],  # type: ignore[arg-type]
+        results = self._call(
+            "query",
+            query_embeddings=[list(vector)],
             n_results=k,
             where=_where(where) if where else None,
             include=["documents", "metadatas", "distances"],
@@ -200,13 +304,13 @@ class ChromaStore:
 
     def count(self) -> int:
         """Return the number of stored chunks."""
-        return int(self._collection.count())
+        return int(self._call("count"))
 
     def all_vectors(self, batch: int = 2000) -> Iterator[list[tuple[str, list[float]]]]:
         """Yield every stored ``(id, vector)``, a batch at a time."""
-        total = self._collection.count()
+        total = self._call("count")
         for offset in range(0, total, batch):
-            got = self._collection.get(include=["embeddings"], limit=batch, offset=offset)
+            got = self._call("get", include=["embeddings"], limit=batch, offset=offset)
             embeddings = got["embeddings"]
             if embeddings is None:
                 continue
@@ -215,17 +319,17 @@ class ChromaStore:
     def ids(self) -> set[str]:
         """Return every stored chunk id (for consistency checks)."""
         found: set[str] = set()
-        total = self._collection.count()
+        total = self._call("count")
         for offset in range(0, total, 5000):
-            found.update(self._collection.get(include=[], limit=5000, offset=offset)["ids"])
+            found.update(self._call("get", include=[], limit=5000, offset=offset)["ids"])
         return found
 
     def stats(self) -> IndexStats:
         """Return counts and date coverage, read from each article's first chunk."""
-        chunks = self._collection.count()
+        chunks = self._call("count")
         if chunks == 0:
             return IndexStats()
-        firsts = self._collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        firsts = self._call("get", where={"chunk_index": 0}, include=["metadatas"])
         metas = firsts["metadatas"] or []
         sources: dict[str, int] = {}
         dated: list[tuple[int, int, str]] = []
@@ -249,9 +353,9 @@ class ChromaStore:
 
     def articles(self) -> list[ArticleInfo]:
         """Return one record per article, read from its first chunk (not from every chunk)."""
-        if self._collection.count() == 0:
+        if self._call("count") == 0:
             return []
-        firsts = self._collection.get(where={"chunk_index": 0}, include=["metadatas"])
+        firsts = self._call("get", where={"chunk_index": 0}, include=["metadatas"])
         found: dict[str, ArticleInfo] = {}
         for meta in firsts["metadatas"] or []:
             article_id = str(meta.get("article_id", ""))
@@ -284,3 +388,19 @@ def _where(where: SearchFilter) -> dict[str, Any] | None:
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """Return True when the error (or its cause) says the server could not be reached or went away."""
+    import httpx
+
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, httpx.TransportError | ConnectionError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc).strip() or type(exc).__name__

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -102,8 +103,34 @@ def _fast_tokenizer(location: Path) -> ModelTokenizer:
 
 
 def embedder_id(model: str, backend: str) -> str:
-    """Return what identifies the vectors an embedder makes: the model and how it runs."""
-    return f"{model or 'bundled all-MiniLM-L6-v2'} ({backend})"
+    """Return what identifies the vectors an embedder makes: the model, how it runs, and its recipe.
+
+    The recipe is named from the first one whose vectors differ from those before it, so ids
+    (and the stores that record them) stay valid across recipes that change nothing stored.
+    """
+    from vectorstore.onnx_embeddings import VECTORS_RECIPE
+
+    name = model or "bundled all-MiniLM-L6-v2"
+    recipe = VECTORS_RECIPE.get(backend, 1)
+    return f"{name} ({backend})" if recipe == 1 else f"{name} ({backend}, recipe {recipe})"
+
+
+_ID = re.compile(r"^(?P<name>.*) \((?P<backend>[\w-]+)(?:, recipe (?P<recipe>\d+))?\)$")
+
+
+def mismatch_remedy(stored: str, configured: str) -> str:
+    """Return what to do when a store's vectors are ``stored``'s and this run embeds with ``configured``."""
+    was, now = _ID.match(stored), _ID.match(configured)
+    if was and now and (was["name"], was["backend"]) == (now["name"], now["backend"]):
+        return (
+            f"The index was written by an earlier version of newsqa's {now['backend']} embedder, "
+            "whose vectors this version doesn't make: it needs re-indexing. Index the articles again "
+            "into a fresh NEWSQA_STORE_DIR (`python -m ingest PATH... --store NEW_FOLDER`)."
+        )
+    return (
+        "Set NEWSQA_EMBEDDING_BACKEND (and NEWSQA_EMBEDDING_MODEL) to what the index was built with, "
+        "or index the articles into a fresh NEWSQA_STORE_DIR."
+    )
 
 
 def load_embeddings(model: str, batch_size: int, backend: str, cache_dir: str = "") -> Embeddings:

@@ -11,6 +11,7 @@ from vectorstore.base import ArticleInfo, IndexStats, Passage, Progress, SearchF
 from vectorstore.chroma import ChromaStore
 from vectorstore.keyword import KeywordIndex
 from vectorstore.outlet_vectors import OutletVectors
+from vectorstore.sqlite_file import ReadOnlyError
 
 
 class NewsStore:
@@ -69,7 +70,7 @@ class NewsStore:
             return True
         try:
             self.outlets.backfill(self.vectors.all_vectors())
-        except sqlite3.OperationalError:
+        except (sqlite3.OperationalError, ReadOnlyError):
             return False  # e.g. a read-only folder: Chroma's filtered search still answers
         return True
 

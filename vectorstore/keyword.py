@@ -75,6 +75,10 @@ class KeywordIndex:
         self.common_share = common_share
         self.common_from = common_from
         self._frequencies: tuple[tuple[int, int], int, dict[str, int]] | None = None
+        if file.read_only:  # searched as it is: nothing to create or migrate
+            with file.locked() as db:
+                db.execute(_VOCABULARY)
+            return
         with file.write() as db:
             self._migrate(db)
             db.executescript(_SCHEMA)

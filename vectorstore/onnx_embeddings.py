@@ -1,11 +1,13 @@
 """The embedding model on ONNX Runtime, float32 or int8, exported locally from its own weights.
 
-On 2 CPU cores, embedding is nearly all of the cost of indexing. ONNX Runtime with weights
-quantised to int8 (per output channel, activations quantised on the fly) embeds 1.8x as
-fast as float32 PyTorch here, and within noise of its retrieval quality on MultiHop-RAG
-(docs/benchmarks.md). Nothing is downloaded: the model folder's own weights are exported once
-(``torch.onnx``), quantised (``onnxruntime.quantization``) and kept in a cache folder; later
-processes load the ``.onnx`` file alone, without importing torch or transformers.
+On 2 CPU cores, embedding is nearly all of the cost of indexing. Nothing is downloaded: the
+model folder's own weights are exported once (``torch.onnx``, with the model's eager
+attention), ONNX Runtime's transformer fusions are applied (``onnxruntime.transformers``:
+one Attention op per layer, SkipLayerNormalization, BiasGelu, EmbedLayerNormalization), and
+for int8 the weights of every matrix product are quantised per output channel
+(``onnxruntime.quantization``); the files are kept in a cache folder, and later processes
+load the ``.onnx`` file alone, without importing torch or transformers. Each step was
+measured in docs/benchmarks.md (issues 7 and 16).
 
 `OnnxEmbeddings` tokenizes every text once, sorts them by length so each batch pads little,
 and pools and normalises as the sentence-transformers model does (mean of token vectors).
@@ -21,13 +23,25 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
-# Bumped when the export or quantisation recipe changes: older cached files are not reused.
-RECIPE = 1
+if TYPE_CHECKING:
+    import onnxruntime
+
+# Bumped when the export, fusion or quantisation recipe changes: older cached files are not
+# reused. 1: scaled-dot-product attention as exported, no fusions (issue 7). 2: eager
+# attention, fused (issue 16).
+RECIPE = 2
+# For each backend, the recipe since which its vectors are what they are; the embedder id
+# names it (`vectorstore.embeddings.embedder_id`), so a store written with older vectors asks
+# to be re-indexed. Bump a backend's entry with RECIPE when its vectors change. The fusions
+# rearrange the same arithmetic (float32 vectors match recipe 1's to rounding), while int8
+# quantises the fused attention's weights differently.
+VECTORS_RECIPE = {"onnx": 1, "onnx-int8": 2}
 _INPUTS = ("input_ids", "attention_mask")
+_FLOAT32_FILE, _INT8_FILE = "model.onnx", "model-int8.onnx"
 
 
 class OnnxExportError(RuntimeError):
@@ -65,34 +79,59 @@ def exported_model(location: Path, cache_dir: Path, quantized: bool) -> Path:
     """
     check_supported(location)
     folder = cache_dir / "onnx" / f"{location.name}-{_cache_key(location)}"
-    target = folder / ("model-int8.onnx" if quantized else "model.onnx")
+    target = folder / (_INT8_FILE if quantized else _FLOAT32_FILE)
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / ".lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        float32 = folder / "model.onnx"
-        if not float32.is_file():
-            _export(location, float32)
+        fused = folder / _FLOAT32_FILE
+        if not fused.is_file():
+            exported = folder / "exported.onnx"
+            export_onnx(location, exported)
+            fuse(exported, fused, location)
+            exported.unlink()  # 90 MB the fused file replaces
         if quantized and not target.is_file():
-            _quantize(float32, target)
+            quantize_int8(fused, target)
     return target
+
+
+def session_options(threads: int = 0) -> onnxruntime.SessionOptions:
+    """Return the session options used for embedding: all cores, one operator at a time.
+
+    On 2 cores, running operators in parallel (``ORT_PARALLEL``), fewer threads, turning
+    the memory pattern off or a lower graph optimisation level measured no faster
+    (docs/benchmarks.md, issue 16); these are ONNX Runtime's defaults, set here so that
+    the choice is visible and the benchmark varies it from one place.
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads  # 0: one per core
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.enable_mem_pattern = True  # batches repeat their shapes: reuse the planned buffers
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return options
 
 
 class OnnxEmbeddings(Embeddings):
     """LangChain embeddings from an exported sentence-transformers model on ONNX Runtime."""
 
     def __init__(
-        self, model_file: Path, tokenizer_file: Path, max_tokens: int, batch_size: int = 32, threads: int = 0
+        self,
+        model_file: Path,
+        tokenizer_file: Path,
+        max_tokens: int,
+        batch_size: int = 32,
+        threads: int = 0,
+        options: onnxruntime.SessionOptions | None = None,
     ) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads  # 0: one per core
-        options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
+            str(model_file), options or session_options(threads), providers=["CPUExecutionProvider"]
         )
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         # tokenizer.json may carry a shorter limit (128) than the model is used with (256).
@@ -122,6 +161,7 @@ class OnnxEmbeddings(Embeddings):
         longest = max(len(ids) for ids in token_ids)
         ids = np.full((len(token_ids), longest), self._pad_id, dtype=np.int64)
         mask = np.zeros((len(token_ids), longest), dtype=np.int64)
+        # Padding goes at the end of each row: the fused attention reads the mask as a length.
         for row, sequence in enumerate(token_ids):
             ids[row, : len(sequence)] = sequence
             mask[row, : len(sequence)] = 1
@@ -143,14 +183,19 @@ def _cache_key(location: Path) -> str:
     return hashlib.sha256(described.encode()).hexdigest()[:16]
 
 
-def _export(location: Path, target: Path) -> None:
-    """Export the transformer (token vectors out; pooling is done in numpy) to ``target``."""
+def export_onnx(location: Path, target: Path, attention: str = "eager") -> None:
+    """Export the transformer (token vectors out; pooling is done in numpy) to ``target``.
+
+    ``eager`` attention exports as the plain matrix products and softmax that ONNX Runtime's
+    fusions recognise; ``sdpa`` (what recipe 1 exported) comes out as ops they don't, and is
+    kept for the benchmark's comparison.
+    """
     import torch
     from transformers import AutoModel
     from transformers.utils import logging as transformers_logging
 
     transformers_logging.disable_progress_bar()
-    model = AutoModel.from_pretrained(str(location)).eval()
+    model = AutoModel.from_pretrained(str(location), attn_implementation=attention).eval()
 
     class TokenVectors(torch.nn.Module):
         def __init__(self, inner: torch.nn.Module) -> None:
@@ -172,15 +217,58 @@ def _export(location: Path, target: Path) -> None:
     partial.replace(target)
 
 
-def _quantize(source: Path, target: Path) -> None:
-    """Quantise the weights of every matrix product to int8, per output channel."""
+def fuse(source: Path, target: Path, location: Path) -> dict[str, int]:
+    """Apply ONNX Runtime's BERT fusions to ``source``; return how many of each op were fused.
+
+    The same arithmetic in fewer, fused ops: float32 vectors match the unfused model's to
+    within rounding. ``location`` is the model folder, whose config gives the head count.
+    """
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    config = json.loads((location / "config.json").read_text(encoding="utf-8"))
+    partial = target.with_suffix(".partial")
+    # The optimiser logs each fusion at INFO and a note about its symbolic shape inference
+    # at WARNING; neither is for users.
+    logging.disable(logging.WARNING)
+    try:
+        model = optimize_model(
+            str(source),
+            model_type="bert",
+            num_heads=int(config.get("num_attention_heads", 0)),  # 0: read from the graph
+            hidden_size=int(config.get("hidden_size", 0)),
+            opt_level=0,  # its fusions only: the session applies ONNX Runtime's own when it loads
+        )
+        fused = {name: count for name, count in model.get_fused_operator_statistics().items() if count}
+        model.save_model_to_file(str(partial))
+    finally:
+        logging.disable(logging.NOTSET)
+    partial.replace(target)
+    return fused
+
+
+def quantize_int8(source: Path, target: Path, embeddings: bool = False) -> None:
+    """Quantise the weights of every matrix product (fused attention included) to int8, per channel.
+
+    The token embedding tables stay float32 unless ``embeddings``: quantising them measured no
+    faster and moved the vectors further from float32 (docs/benchmarks.md, issue 16).
+    """
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     partial = target.with_suffix(".partial")
+    ops = ["MatMul", "Attention", *(["EmbedLayerNormalization"] if embeddings else [])]
     # It logs advice about pre-processing (meant for static quantisation) on the root logger.
     logging.disable(logging.WARNING)
     try:
-        quantize_dynamic(str(source), str(partial), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(
+            str(source),
+            str(partial),
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            op_types_to_quantize=ops,
+            # Shape inference can't type the outputs of the fused (contrib) ops; they are float.
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
     finally:
         logging.disable(logging.NOTSET)
     partial.replace(target)

@@ -111,6 +111,8 @@ class OutletVectors:
 
     def __init__(self, file: SqliteFile) -> None:
         self.file = file
+        if file.read_only:  # searched as it is
+            return
         with file.write() as db:
             db.executescript(SCHEMA)
             if not db.execute("SELECT 1 FROM index_state").fetchone():

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from assistant import NewsAssistant, NewsQAError
-from assistant.errors import EmptyIndexError, EmptyQuestionError
+from assistant.errors import EmptyIndexError, EmptyQuestionError, FieldError, UnknownArticleError
+from tests.worker import state
 
 
 def add(bot: NewsAssistant, folder: Path) -> None:
@@ -48,10 +49,13 @@ def test_empty_question_and_empty_index_are_clear_errors(fake_bot: NewsAssistant
 
 def test_unknown_outlet_and_bad_date_name_the_problem(fake_bot: NewsAssistant, tmp_path: Path) -> None:
     add(fake_bot, tmp_path / "in")
-    with pytest.raises(NewsQAError, match=r"'Daily Bugle'.*Outlets indexed: Fast News, Wire"):
+    with pytest.raises(NewsQAError, match=r"'Daily Bugle'.*Outlets indexed: Fast News, Wire") as outlet:
         fake_bot.ask("Who?", source="Daily Bugle")
-    with pytest.raises(NewsQAError, match="since: 'last week'"):
+    with pytest.raises(NewsQAError, match="since: 'last week'") as since:
         fake_bot.ask("Who?", since="last week")
+    # The field at fault is named for the HTTP service's answers.
+    assert isinstance(outlet.value, FieldError) and outlet.value.field == "source"
+    assert isinstance(since.value, FieldError) and since.value.field == "since"
 
 
 def test_settings_come_from_the_environment_and_arguments_override(
@@ -82,3 +86,46 @@ def test_reindex_reads_the_upload_folder_and_remembered_sources(
     second = fake_bot.reindex()
     assert (second.removed, second.unchanged) == (1, 1)
     assert {a.source for a in fake_bot.articles()} == {"Fast News"}
+
+
+@pytest.mark.parametrize("k", [0, -3, 101, 2.5, "8", True])
+def test_a_number_of_passages_out_of_range_is_an_error_naming_k(
+    fake_bot: NewsAssistant, tmp_path: Path, k: object
+) -> None:
+    add(fake_bot, tmp_path / "in")
+    for call in (fake_bot.ask, fake_bot.retrieve):
+        with pytest.raises(NewsQAError, match=r"^k \(how many passages to draw on\) must be"):
+            call("Who was blamed?", k=k)  # type: ignore[operator]
+
+
+def test_since_after_until_is_an_error_and_a_non_date_too(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+    add(fake_bot, tmp_path / "in")
+    with pytest.raises(NewsQAError, match=r"since \(2021\) is after until \(2020-06\): no article can match"):
+        fake_bot.ask("Who was blamed?", since="2021", until="2020-06")
+    for bad in (5, 2020.5, ["2020"]):
+        with pytest.raises(NewsQAError, match="since: expected a date such as 2020-03"):
+            fake_bot.retrieve("Who was blamed?", since=bad)  # type: ignore[arg-type]
+    assert fake_bot.ask("Who was blamed?", since="2020-03", until="2020-03").citations
+
+
+def test_remove_takes_an_article_out_of_every_index(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+    add(fake_bot, tmp_path / "in")
+    taji = next(a.article_id for a in fake_bot.articles() if a.source == "Fast News")
+    assert fake_bot.remove(taji) == 1
+    assert {a.source for a in fake_bot.articles()} == {"Wire"}
+    assert all(p.chunk.article_id != taji for p in fake_bot.retrieve("Camp Taji Kataib Hezbollah"))
+    indexes = state(fake_bot)
+    assert indexes["chroma"] == indexes["keywords"] == indexes["records"] and indexes["journal"] == []
+    with pytest.raises(UnknownArticleError, match=taji):
+        fake_bot.remove(taji)
+    # Indexing the folder again brings it back: its file is still there.
+    assert fake_bot.index([tmp_path / "in"]).added == 1
+
+
+def test_articles_page_lists_newest_first_a_page_at_a_time(fake_bot: NewsAssistant, tmp_path: Path) -> None:
+    add(fake_bot, tmp_path / "in")
+    first, second = fake_bot.articles_page(0, 1), fake_bot.articles_page(1, 1)
+    assert (first.total, second.total) == (2, 2)
+    assert [a.source for a in first.items + second.items] == ["Wire", "Fast News"]
+    assert fake_bot.articles_page(2, 5).items == []
+    assert [a.source for a in fake_bot.articles_page(source="fast news").items] == ["Fast News"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.pipeline import Failure
 from tests.fakes import BagOfWordsEmbeddings
 from tests.worker import fake_assistant, state
 
@@ -21,12 +22,19 @@ class Site:
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[str, bytes]] = {}
+        self.redirects: dict[str, str] = {}
         self.hits: Counter[str] = Counter()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 site.hits[self.path] += 1
+                if self.path in site.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", site.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 page = site.pages.get(self.path)
                 if page is None:
                     self.send_error(404)
@@ -66,14 +74,18 @@ def page(title: str, text: str) -> str:
 
 
 def rss(site: Site, items: list[tuple[str, str, str]]) -> str:
+    """An RSS feed of ``(slug, title, date)`` items linking to ``site/slug`` (or to a full URL)."""
     entries = "".join(
-        f"<item><title>{title}</title><link>{site.url}/{slug}</link><guid>{slug}</guid>"
-        f"<pubDate>{date}</pubDate><description>Summary of {title}.</description></item>"
+        f"<item><title>{title}</title><link>{slug if ':' in slug else f'{site.url}/{slug}'}</link>"
+        f"<guid>{slug}</guid><pubDate>{date}</pubDate><description>Summary of {title}.</description></item>"
         for slug, title, date in items
     )
     channel = f"<channel><title>Harbour Gazette</title>{entries}</channel>"
     return f"<?xml version='1.0'?><rss version='2.0'>{channel}</rss>"
 
+
+LOCAL = "127.0.0.1/32"
+"""`NEWSQA_FEED_ALLOW_HOSTS` for the servers of these tests: 127.0.0.1 is refused by default."""
 
 ITEMS = [
     ("bridge", "Bridge reopens", "Tue, 05 Mar 2024 08:00:00 GMT"),
@@ -89,7 +101,7 @@ def serve_rss(site: Site, items: list[tuple[str, str, str]]) -> str:
 
 
 def test_a_feed_indexes_its_items_with_page_text_date_and_outlet(site: Site, tmp_path: Path) -> None:
-    bot = fake_assistant(tmp_path / "store")
+    bot = fake_assistant(tmp_path / "store", feed_allow_hosts=LOCAL)
     report = bot.index([serve_rss(site, ITEMS)])
     assert (report.added, report.failed, report.warnings) == (2, [], [])
     chunks = state(bot)["metadata"].values()
@@ -104,8 +116,8 @@ def test_a_feed_indexes_its_items_with_page_text_date_and_outlet(site: Site, tmp
 
 def test_reading_a_feed_again_adds_only_new_or_changed_items(site: Site, tmp_path: Path) -> None:
     url = serve_rss(site, ITEMS)
-    fake_assistant(tmp_path / "store").index([url])
-    bot = fake_assistant(tmp_path / "store")
+    fake_assistant(tmp_path / "store", feed_allow_hosts=LOCAL).index([url])
+    bot = fake_assistant(tmp_path / "store", feed_allow_hosts=LOCAL)
     fetched = site.hits["/bridge"]
     again = bot.index([url])
     assert (again.added, again.updated, again.unchanged, again.chunks) == (0, 0, 2, 0)
@@ -138,7 +150,7 @@ def test_an_atom_feed_and_an_item_whose_page_is_gone(site: Site, tmp_path: Path)
         "</entry></feed>",
         "application/atom+xml",
     )
-    report = fake_assistant(tmp_path / "store").index([f"{site.url}/atom.xml"])
+    report = fake_assistant(tmp_path / "store", feed_allow_hosts=LOCAL).index([f"{site.url}/atom.xml"])
     assert report.added == 1 and report.failed == []
     (warning,) = report.warnings
     assert warning.path == f"{site.url}/gone" and "HTTP 404" in warning.reason and "summary" in warning.reason
@@ -160,7 +172,7 @@ def test_a_feed_that_never_answers_fails_clearly_after_the_timeout(tmp_path: Pat
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "ok.txt").write_text(" date 2024-01 Wire\n\nA story that still gets indexed.", "utf-8")
-    bot = fake_assistant(tmp_path / "store", feed_timeout=1.0)
+    bot = fake_assistant(tmp_path / "store", feed_timeout=1.0, feed_allow_hosts=LOCAL)
     started = time.monotonic()
     report = bot.index([url, dead, folder])
     elapsed = time.monotonic() - started
@@ -170,3 +182,109 @@ def test_a_feed_that_never_answers_fails_clearly_after_the_timeout(tmp_path: Pat
     assert reasons[dead].startswith(f"cannot reach {dead}: ") and "refused" in reasons[dead]
     assert report.added == 1 and not report.ok
     assert elapsed < 30  # it gave up; it did not hang
+
+
+METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+
+
+def forged_feed(site: Site) -> str:
+    """A feed on 127.0.0.1 whose items link to 127.0.0.1, the cloud metadata address and a file."""
+    site.put("/secret", page("Internal wiki", "The staging database password is hunter2."))
+    site.redirects["/moved"] = METADATA
+    site.put(
+        "/feed.xml",
+        rss(
+            site,
+            [
+                ("secret", "Internal wiki", ITEMS[0][2]),
+                (METADATA, "Credentials", ITEMS[0][2]),
+                ("moved", "Moved story", ITEMS[0][2]),
+                ("file:///etc/passwd", "Passwords", ITEMS[0][2]),
+            ],
+        ),
+        "application/rss+xml",
+    )
+    return f"{site.url}/feed.xml"
+
+
+def test_a_feed_on_an_internal_address_is_refused_by_default(site: Site, tmp_path: Path) -> None:
+    url = forged_feed(site)
+    bot = fake_assistant(tmp_path / "store")
+    report = bot.index([url])
+    assert report.failed == [
+        Failure(
+            url,
+            f"refused {url}: 127.0.0.1 is a loopback address, and only public addresses are fetched; "
+            "to fetch it, add 127.0.0.1/32 to NEWSQA_FEED_ALLOW_HOSTS",
+        )
+    ]
+    assert report.added == 0 and not site.hits, "nothing may be fetched from a refused address"
+
+
+def test_allowed_hosts_are_fetched_and_every_other_link_is_refused_item_by_item(
+    site: Site, tmp_path: Path
+) -> None:
+    url = forged_feed(site)
+    bot = fake_assistant(tmp_path / "store", feed_allow_hosts=LOCAL)
+    report = bot.index([url])
+    refused = (
+        "169.254.169.254 is a link-local address, and only public addresses are fetched; "
+        "to fetch it, add 169.254.169.254/32 to NEWSQA_FEED_ALLOW_HOSTS; not indexed"
+    )
+    assert report.failed == [
+        Failure(METADATA, f"refused {METADATA}: {refused}"),
+        Failure(f"{site.url}/moved", f"refused {site.url}/moved (redirected to {METADATA}): {refused}"),
+    ]
+    (warning,) = report.warnings
+    assert warning.path.startswith("file:") and warning.reason == (
+        "its link is not fetched: only http and https pages are, not file; indexed the feed's summary instead"
+    )
+    assert report.added == 2
+    texts = {c["title"]: c["text"] for c in state(bot)["metadata"].values()}
+    assert "hunter2" in texts["Internal wiki"]  # 127.0.0.1 is allowed: its page was indexed
+    assert texts["Passwords"] == "Summary of Passwords."
+    assert "Credentials" not in texts and "Moved story" not in texts
+    assert site.hits["/moved"] == 1
+
+    # Refused items are not recorded: once their host is allowed, the next run fetches them.
+    site.redirects["/moved"] = "/secret"
+    again = fake_assistant(tmp_path / "store", feed_allow_hosts=LOCAL).index([url])
+    assert (again.added, again.unchanged) == (1, 2) and [f.path for f in again.failed] == [METADATA]
+
+
+def test_a_feed_url_with_another_scheme_is_refused(tmp_path: Path) -> None:
+    report = fake_assistant(tmp_path / "store").index(["ftp://127.0.0.1/feed.xml"])
+    assert report.failed == [
+        Failure("ftp://127.0.0.1/feed.xml", "not read: only http and https feeds are fetched, not ftp")
+    ]
+
+
+def test_a_feed_allowed_by_host_name(site: Site, tmp_path: Path) -> None:
+    url = serve_rss(site, ITEMS).replace("127.0.0.1", "localhost")
+    report = fake_assistant(tmp_path / "store", feed_allow_hosts="localhost").index([url])
+    # The items link to 127.0.0.1, which is not "localhost": they are refused one by one.
+    assert report.added == 0 and len(report.failed) == 2
+    assert "127.0.0.1 is a loopback address" in report.failed[0].reason
+
+
+def test_a_slow_article_page_fails_at_the_deadline_and_the_summary_stands_in(
+    site: Site, tmp_path: Path
+) -> None:
+    from tests.ingest.test_fetching import SlowServer
+
+    slow = SlowServer()
+    try:
+        slow.drip_body("/slow", head=b"<html><body><p>Partial")
+        site.put(
+            "/feed.xml", rss(site, [(f"{slow.url}/slow", "Slow story", ITEMS[0][2])]), "application/rss+xml"
+        )
+        bot = fake_assistant(tmp_path / "store", feed_allow_hosts=LOCAL, feed_timeout=3.0)
+        report = bot.index([f"{site.url}/feed.xml"])
+    finally:
+        slow.close()
+    assert report.added == 1 and report.failed == []
+    (warning,) = report.warnings
+    assert warning.reason.startswith(f"{slow.url}/slow sent only ")
+    assert "within 3 s, the limit for a whole download; check the address, or raise NEWSQA_FEED_TIMEOUT" in (
+        warning.reason
+    )

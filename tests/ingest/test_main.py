@@ -100,3 +100,34 @@ def test_reindex_reads_the_chats_sources_again_from_the_command_line(tmp_path: P
     again = json.loads(ingest("--reindex", "--store", str(store), "--json").stdout)
     assert (again["added"], again["removed"], again["unchanged"]) == (0, 1, 1)
     assert ingest("--reindex", str(folder), "--store", str(store)).returncode == 2
+
+
+def ask(*args: str, pipe_to: str | None = None) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "tests.worker", "ask-cli", *args]
+    if pipe_to:  # through a shell pipeline, as a user types it
+        line = " ".join(f"'{part}'" for part in command) + f" | {pipe_to}"
+        return subprocess.run(
+            ["bash", "-o", "pipefail", "-c", line], capture_output=True, text=True, cwd=REPO, timeout=120
+        )
+    return subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=120)
+
+
+def test_ask_names_k_and_exits_quietly_into_head(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    sentences = " ".join(f"Officials blamed Kataib Hezbollah for attack number {n}." for n in range(40))
+    (folder / "a.txt").write_text(f" date 2020-03 Fast News\n\nRockets hit Camp Taji. {sentences}", "utf-8")
+    store = str(tmp_path / "store")
+    assert ingest(str(folder), "--store", store).returncode == 0
+    bad = ask("ask", "Who was blamed?", "--store", store, "--k", "0")
+    assert bad.returncode == 1
+    assert bad.stderr.startswith("error: k (how many passages to draw on) must be a whole number from 1")
+    assert "NEWSQA_TOP_K" not in bad.stderr
+    swapped = ask("ask", "Who was blamed?", "--store", store, "--since", "2021", "--until", "2020")
+    assert swapped.returncode == 1 and "since (2021) is after until (2020)" in swapped.stderr
+    piped = ask("ask", "Who was blamed?", "--store", store, "--json", pipe_to="head -c 100")
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == "" and len(piped.stdout) == 100
+    # A reader gone before the answer is printed (`| true` reads nothing): still quiet, status 0.
+    gone = ask("ask", "Who was blamed?", "--store", store, pipe_to="true")
+    assert (gone.returncode, gone.stderr) == (0, "")

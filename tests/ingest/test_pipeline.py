@@ -2,10 +2,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from assistant import NewsAssistant
+from ingest.pipeline import Failure
 from tests.fakes import BagOfWordsEmbeddings
+from tests.worker import fake_assistant
 
 
 def write(path: Path, text: str) -> Path:
@@ -136,3 +141,86 @@ def test_writes_come_in_bounded_batches_while_reading_goes_on(tmp_path: Path) ->
     report = bot.index([tmp_path / "many.jsonl"])
     assert report.added == 120 and sum(sizes) == report.chunks == bot.store.count()
     assert len(sizes) >= 7 and max(sizes) <= 16 + 1
+
+
+def test_a_deeply_nested_json_file_is_reported_and_the_others_indexed(
+    fake_bot: NewsAssistant, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    write(folder / "a-nested.json", "[" * 200_000 + "]" * 200_000)
+    write(folder / "b-nested.jsonl", '{"body": ' + '{"a": [' * 100_000 + "\n")
+    write(folder / "c-good.txt", " date 2024-01 Wire\n\nThe good story is indexed all the same.")
+    report = fake_bot.index([folder])
+    assert report.added == 1 and fake_bot.stats().articles == 1
+    assert [(Path(f.path).name, "nested too deeply" in f.reason) for f in report.failed] == [
+        ("a-nested.json", True),
+        ("b-nested.jsonl:1", True),
+    ]
+
+
+def test_a_file_of_many_bad_lines_lists_100_problems_and_counts_the_rest(
+    fake_bot: NewsAssistant, tmp_path: Path
+) -> None:
+    good = json.dumps({"id": "g", "title": "Good", "body": "The one good record, at the end."})
+    bad = write(tmp_path / "bad.jsonl", "{broken\n" * 1000 + good + "\n")
+    report = fake_bot.index([bad])
+    assert report.added == 1
+    assert len(report.failed) == 101
+    assert report.failed[0].path == f"{bad}:1" and report.failed[99].path == f"{bad}:100"
+    assert report.failed[100] == Failure(str(bad), f"... and 900 more problems in {bad}")
+
+
+def test_an_unexpected_reader_error_costs_that_file_only(
+    fake_bot: NewsAssistant, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader's bug (here, one planted in the JSON Lines reader) must not stop the run."""
+    from ingest import pipeline, readers
+
+    folder = tmp_path / "in"
+    write(folder / "a.jsonl", "\n".join(json.dumps({"id": f"r{n}", "body": f"Record {n}."}) for n in (1, 2)))
+    write(folder / "b.txt", " date 2024-01 Wire\n\nThe story after the broken file.")
+
+    def breaks_after_one(path: Path) -> Iterator[object]:
+        items = readers.iter_file(path)
+        if path.suffix == ".jsonl":
+            yield next(items)
+            raise ValueError("a bug in a reader")
+        yield from items
+
+    monkeypatch.setattr(pipeline, "iter_file", breaks_after_one)
+    report = fake_bot.index([folder])
+    assert report.failed == [
+        Failure(
+            str(folder / "a.jsonl"),
+            "could not be read: unexpected ValueError: a bug in a reader; please report it",
+        )
+    ]
+    assert report.added == 2  # the record read before the error, and the next file
+    # The file was not read to its end: its other article, indexed before, must not be removed.
+    monkeypatch.undo()
+    assert fake_bot.index([folder]).added == 1
+
+
+def test_a_stopped_run_keeps_what_it_wrote_and_the_next_run_does_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    for n in range(5):
+        write(folder / f"s{n}.txt", f" date 2024-0{n + 1} Wire\n\nStory number {n} about the harbour.")
+    read: list[int] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == "reading":
+            read.append(done)
+
+    bot = fake_assistant(tmp_path / "store", index_batch_chunks=1)
+    report = bot.index([folder], on_progress=progress, should_stop=lambda: len(read) >= 3)
+    assert report.stopped and not report.ok
+    assert (report.added, report.chunks, bot.stats().articles) == (3, 3, 3)
+    again = fake_assistant(tmp_path / "store").index([folder])
+    assert (again.added, again.unchanged, again.stopped) == (2, 3, False)
+
+    # Stopped before its batch was written: nothing is kept, and nothing is claimed.
+    other = fake_assistant(tmp_path / "other", index_batch_chunks=100)
+    read.clear()
+    report = other.index([folder], on_progress=progress, should_stop=lambda: len(read) >= 3)
+    assert report.stopped and (report.added, report.added_articles, other.stats().articles) == (0, [], 0)
+    assert bot.ledger.journal.list_keys() == other.ledger.journal.list_keys() == []

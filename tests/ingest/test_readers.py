@@ -201,3 +201,22 @@ def test_a_huge_single_document_is_refused_before_it_is_read(tmp_path: Path) -> 
         out.truncate(50 * 1024 * 1024)  # the rest is sparse: 50 MB long, costs no disk
     (problem,) = read_file(path).problems
     assert "50 MB, over the 16 MB limit" in problem.reason and "split it" in problem.reason
+
+
+def test_json_nested_too_deeply_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    nested = tmp_path / "nested.json"
+    nested.write_text(deep, encoding="utf-8")
+    assert read_file(nested).problems == [
+        Problem(str(nested), "the JSON is nested too deeply (arrays or objects inside each other, "
+                "thousands of levels): not read")
+    ]  # fmt: skip
+    lines = tmp_path / "lines.jsonl"
+    good = json.dumps({"title": "Fine", "body": "A fine record after a bad one."})
+    lines.write_text(f'{{"body": {deep}}}\n{good}\n', encoding="utf-8")
+    result = read_file(lines)
+    assert [a.title for a in result.articles] == ["Fine"]
+    assert [(p.path, p.reason) for p in result.problems] == [
+        (f"{lines}:1", "line 1 is nested too deeply (arrays or objects inside each other, thousands of "
+         "levels): not read")
+    ]  # fmt: skip

@@ -19,6 +19,8 @@ APP = str(REPO / "ui" / "app.py")
 
 def open_app(store: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     monkeypatch.setenv("NEWSQA_STORE_DIR", str(store))
+    # The tests' folders sit beside the store, in the test's own temporary folder.
+    monkeypatch.setenv("NEWSQA_INDEX_ROOTS", str(store.parent))
     app = AppTest.from_file(APP, default_timeout=120)
     app.run()
     assert not app.exception, app.exception
@@ -234,6 +236,7 @@ def test_a_folder_and_a_feed_are_indexed_and_remembered_for_re_indexing(
         site.put("/rss.xml", rss(site, ITEMS[:2]), "application/rss+xml")
         for slug, title, _ in ITEMS[:2]:
             site.put(f"/{slug}", page(title, f"{title}: the council reported it in the morning."))
+        monkeypatch.setenv("NEWSQA_FEED_ALLOW_HOSTS", "127.0.0.1/32")  # refused by default
         app = open_app(store, monkeypatch)
         app.sidebar.text_input[0].set_value(str(folder))
         button(app, "Index folder").click().run()

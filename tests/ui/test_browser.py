@@ -1,5 +1,5 @@
-"""The chat end to end in a real browser: ``streamlit run ui/app.py`` on 127.0.0.1, driven by
-Playwright with Debian's Chromium, over a temporary store and the real embedding model.
+"""The chat end to end in a real browser: ``python -m ui`` on 127.0.0.1, driven by Playwright
+with Debian's Chromium, over a temporary store and the real embedding model.
 
 Skipped, with the reason, where ``/usr/bin/chromium`` or Playwright is missing (``.ci/run``
 installs Chromium). The server always stops: at the end of the module, and by itself if
@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -76,33 +77,33 @@ _ORPHAN_GUARD = (
 )
 
 
-@pytest.fixture(scope="module")
-def chat_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve the chat over an empty temporary store; stop the server whatever happens."""
-    work = tmp_path_factory.mktemp("browser")
+@contextmanager
+def serving(work: Path, **settings: str) -> Iterator[str]:
+    """Serve the chat with ``python -m ui`` over a store in ``work``; stop it whatever happens."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("NEWSQA_")}
+    port = _free_port()
     env.update(
         NEWSQA_STORE_DIR=str(work / "store"),
         NEWSQA_LLM="extractive",
+        NEWSQA_HOST="127.0.0.1",
+        NEWSQA_PORT=str(port),
         TOKENIZERS_PARALLELISM="false",
         HF_HUB_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
+        **settings,
     )
-    port = _free_port()
     log_path = work / "streamlit.log"
-    command = [
-        sys.executable, "-c", _ORPHAN_GUARD, "-m", "streamlit", "run", "ui/app.py",
-        "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-    ]  # fmt: skip
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-c", _ORPHAN_GUARD, "-m", "ui"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
         while True:
             if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()}")
+                pytest.fail(f"the chat exited with {server.returncode}:\n{log_path.read_text()}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
                     if reply.read() == b"ok":
@@ -110,7 +111,7 @@ def chat_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer on {url} within 90 s:\n{log_path.read_text()}")
+                pytest.fail(f"the chat did not answer on {url} within 90 s:\n{log_path.read_text()}")
             time.sleep(0.3)
         yield url
     finally:
@@ -120,6 +121,15 @@ def chat_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def chat_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The chat over an empty temporary store; it may read the tests' temporary folders."""
+    with serving(
+        tmp_path_factory.mktemp("browser"), NEWSQA_INDEX_ROOTS=str(tmp_path_factory.getbasetemp())
+    ) as url:
+        yield url
 
 
 def open_page(browser: Browser, url: str, dialogs: list[str]) -> Page:
@@ -151,8 +161,9 @@ def test_upload_ask_and_read_the_sources_in_a_real_browser(browser: Browser, cha
     dialogs: list[str] = []
     page = open_page(browser, chat_url, dialogs)
 
-    # An empty index welcomes with the ways to add articles, and no chat box.
-    expect(page.get_by_text("The index is empty")).to_be_visible()
+    # An empty index welcomes with the ways to add articles, and no chat box (the first page
+    # opens the store: on a busy machine that takes a while).
+    expect(page.get_by_text("The index is empty")).to_be_visible(timeout=SLOW)
     for way in ("Upload files", "Index a folder", "Follow a feed", "python -m ingest"):
         expect(page.get_by_text(way, exact=False).first).to_be_visible()
     assert page.get_by_test_id("stChatInputTextArea").count() == 0
@@ -235,3 +246,87 @@ def test_article_markup_shows_as_text_and_never_runs_in_a_real_browser(
     assert page.evaluate("() => window.__pwned === undefined")
     assert dialogs == []
     page.screenshot(path=str(ARTIFACTS / "chat-markup.png"))
+
+
+def test_passwords_lock_the_page_and_the_index_panel_in_a_real_browser(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from playwright.sync_api import expect
+
+    work = tmp_path_factory.mktemp("locked")
+    allowed = work / "articles"
+    allowed.mkdir()
+    settings = {
+        "NEWSQA_READER_PASSWORD": "reader-pass",
+        "NEWSQA_EDITOR_PASSWORD": "editor-pass",
+        "NEWSQA_INDEX_ROOTS": str(allowed),
+    }
+    with serving(work, **settings) as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        expect(page.get_by_text("This newsroom's archive asks for a password.")).to_be_visible()
+        assert page.get_by_role("heading", name="Index").count() == 0
+        page.get_by_label("Password", exact=True).fill("guess")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("That password is not right.")).to_be_visible()
+        page.get_by_label("Password", exact=True).fill("reader-pass")
+        page.get_by_role("button", name="Sign in").click()
+        # The first page after signing in opens the store (imports and all): give it time.
+        expect(page.get_by_text("The index is empty")).to_be_visible(timeout=SLOW)
+        sidebar = page.get_by_test_id("stSidebar")
+        assert sidebar.get_by_role("tab", name="Upload").count() == 0  # a reader can't add
+        sidebar.get_by_label("Editor password", exact=True).fill("editor-pass")
+        sidebar.get_by_role("button", name="Unlock").click()
+        sidebar.get_by_role("tab", name="Folder").click()
+        sidebar.get_by_label("Folder or file on this machine").fill("/etc")
+        sidebar.get_by_role("button", name="Index folder").click()
+        expect(sidebar.get_by_text("refused: outside the folders this newsqa may read")).to_be_visible()
+        expect(sidebar).to_contain_text(str(allowed))
+        assert "editor-pass" not in page.content() and "reader-pass" not in page.content()
+        page.screenshot(path=str(ARTIFACTS / "chat-locked.png"))
+
+
+def _lock_is_free(lock: Path) -> bool:
+    import fcntl
+
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def test_a_run_the_page_abandons_stops_and_frees_the_store(
+    browser: Browser, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from playwright.sync_api import expect
+
+    from tests.ingest.test_fetching import SlowServer
+
+    feeds = SlowServer()  # a feed that sends a byte every few seconds, forever
+    feeds.drip_body("/feed.xml", b"<?xml version='1.0'?><rss version='2.0'><channel><title>Slow</title>")
+    work = tmp_path_factory.mktemp("abandoned")
+    settings = {"NEWSQA_FEED_ALLOW_HOSTS": "127.0.0.1/32", "NEWSQA_FEED_TIMEOUT": "600"}
+    lock = work / "store" / "news-records.sqlite3.lock"
+    try:
+        with serving(work, **settings) as url:
+            page = open_page(browser, url, [])
+            page.get_by_role("tab", name="Feed URL").click()
+            page.get_by_label("RSS or Atom feed URL").fill(f"{feeds.url}/feed.xml")
+            page.get_by_role("button", name="Index feed").click()
+            deadline = time.monotonic() + 120
+            while not (lock.exists() and not _lock_is_free(lock)):  # the run is under way
+                assert time.monotonic() < deadline, "the indexing run never started"
+                time.sleep(0.2)
+            page.reload()  # the reader gives up on the page
+            expect(page.get_by_role("heading", name="Index")).to_be_visible(timeout=SLOW)
+            deadline = time.monotonic() + 30  # far less than the feed's 600 s deadline
+            while not _lock_is_free(lock):
+                assert time.monotonic() < deadline, "the abandoned run still holds the store"
+                time.sleep(0.2)
+            page.close()
+    finally:
+        feeds.close()

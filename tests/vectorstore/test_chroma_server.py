@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,13 +30,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Start ``chroma run`` on a free port, wait for its heartbeat, stop it at the end."""
+@contextmanager
+def running_chroma(path: Path) -> Iterator[tuple[dict[str, str], subprocess.Popen[bytes]]]:
+    """Start ``chroma run`` on a free port, wait for its heartbeat; yield its settings and process."""
     if not CHROMA.exists():
         pytest.skip(f"{CHROMA} is absent (it comes with the chromadb package)")
     port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
     process = subprocess.Popen(
         [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -51,13 +51,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise RuntimeError("the Chroma server did not start") from None
                 time.sleep(0.3)
-        yield {"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port)}
+        yield {"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port)}, process
     finally:
         process.terminate()
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A Chroma server shared by the tests of this module."""
+    with running_chroma(tmp_path_factory.mktemp("chroma-server")) as (env, _):
+        yield env
 
 
 def worker(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -161,3 +168,28 @@ def test_with_the_server_down_both_commands_say_so_without_a_traceback(tmp_path:
         assert result.returncode == 1
         assert f"error: cannot reach the Chroma server at 127.0.0.1:{port}" in result.stderr
         assert "chroma run" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_server_that_dies_mid_ingest_is_named_not_a_traceback(tmp_path: Path) -> None:
+    from tests.worker import fake_assistant
+    from vectorstore.chroma import StoreError
+
+    folder = articles(tmp_path / "wire", "Wire", 40)
+    with running_chroma(tmp_path / "chroma") as (env, process):
+        bot = fake_assistant(
+            tmp_path / "store",
+            chroma_host=env["NEWSQA_CHROMA_HOST"],
+            chroma_port=int(env["NEWSQA_CHROMA_PORT"]),
+            index_batch_chunks=8,
+        )
+
+        def kill_the_server(stage: str, done: int, total: int) -> None:
+            if stage == "embedding" and process.poll() is None:
+                process.kill()
+                process.wait()
+
+        with pytest.raises(StoreError) as failure:
+            bot.index([folder], on_progress=kill_the_server)
+    message = str(failure.value)
+    assert f"cannot reach the Chroma server at 127.0.0.1:{env['NEWSQA_CHROMA_PORT']}" in message
+    assert "NEWSQA_CHROMA_HOST" in message

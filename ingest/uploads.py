@@ -1,4 +1,4 @@
-"""Saving uploaded files inside the store's upload folder, under safe names."""
+"""Saving uploaded files inside the store's upload folder, under safe names (the chat and the service)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ingest.pipeline import Failure
 from ingest.readers import SUPPORTED_SUFFIXES
 
 MAX_UPLOAD_MB = 50
-"""Largest upload; ``server.maxUploadSize`` in ``.streamlit/config.toml`` says the same to the browser."""
+"""Largest upload; the chat's launcher (`ui.__main__`) gives Streamlit the same ``server.maxUploadSize``."""
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 UPLOAD_TYPES = sorted(suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -32,17 +32,23 @@ def safe_name(name: str) -> str:
     return cleaned[:120]
 
 
+def check_size(name: str, size: int) -> None:
+    """Raise `UploadError` if an upload of ``size`` bytes is over the limit."""
+    if size > MAX_UPLOAD_BYTES:
+        raise UploadError(
+            name,
+            f"{size / 1024 / 1024:.0f} MB is over the {MAX_UPLOAD_MB} MB limit; split it, or give its "
+            "folder instead",
+        )
+
+
 def save_upload(folder: Path, name: str, data: bytes) -> Path:
     """Write an uploaded file into ``folder`` and return its path; never outside it."""
     cleaned = safe_name(name)
     if Path(cleaned).suffix.lower() not in SUPPORTED_SUFFIXES:
         kinds = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise UploadError(name, f"not an article file; upload one of {kinds}")
-    if len(data) > MAX_UPLOAD_BYTES:
-        size = len(data) / 1024 / 1024
-        raise UploadError(
-            name, f"{size:.0f} MB is over the {MAX_UPLOAD_MB} MB limit; split it, or give its folder instead"
-        )
+    check_size(name, len(data))
     folder.mkdir(parents=True, exist_ok=True)
     target = (folder / cleaned).resolve()
     if target.parent != folder.resolve():

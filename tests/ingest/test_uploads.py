@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.uploads import MAX_UPLOAD_BYTES, UploadError, safe_name, save_upload, save_uploads
+from ingest.uploads import MAX_UPLOAD_BYTES, UploadError, safe_name, save_upload, save_uploads
 
 
 def test_names_lose_directories_and_unsafe_characters() -> None:
