@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.answering.abstention import unknown_names, unknown_outlets
 from assistant.answering.asked import Asked, order_asked, read_question
 from assistant.answering.compose import Draft, order_note
+from assistant.answering.followup import own_question
 from assistant.answering.quotes import Candidate, candidates, standalone
 from assistant.answering.records import ABSTAIN_TEXT, Answer, AnswerEvent, Done, ShortAnswer, TextDelta
 from assistant.answering.spans import Span, alias, short_answer
@@ -100,13 +101,16 @@ class ExtractiveAnswerer:
         ranked = rank_sentences(question, passages)
         if self._abstains(question, passages, ranked):
             return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=list(passages))
-        asked = read_question(question)
+        # A follow-up rewritten by rule carries the earlier questions for retrieval and word
+        # matching; what it asks for (and the relation the meaning is measured on) is its own.
+        own = own_question(question)
+        asked = read_question(own)
         named = self._named(question, passages)
         extra = [s for group in named for s in _best_of(ranked, group.outlets)]
-        pool = candidates(question, ranked, self.similarity, extra=extra)
+        pool = candidates(own, ranked, self.similarity, extra=extra)
         if not pool:
             return Answer(question=question, text=ABSTAIN_TEXT, abstained=True, passages=list(passages))
-        span = short_answer(asked, question, pool, ranked, passages)
+        span = short_answer(asked, own, pool, ranked, passages)
         draft = Draft()
         short = None
         if span is not None:
