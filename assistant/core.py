@@ -16,7 +16,7 @@ from assistant.answering.records import Answer, AnswerEvent, Done, Rewritten
 from assistant.errors import EmptyIndexError, EmptyQuestionError, FieldError, NewsQAError, UnknownArticleError
 from assistant.llm import LanguageModel, LLMBackendError
 from assistant.settings import Settings
-from assistant.sources import SourceList
+from assistant.sources import RememberedSources
 from ingest.feeds import is_url
 from ingest.pipeline import Failure, IndexReport, OnProgress, index_paths
 from ingest.text.dates import DateError, parse_bound
@@ -155,7 +155,7 @@ class NewsAssistant:
         old versions replaced; with ``sync``, articles whose files are gone from the given
         folders are removed. See `IndexReport` for the outcome. ``on_wait`` is told who holds
         the store when another indexing run does; after `lock_timeout` seconds of waiting,
-        `ingest.ledger.LockTimeout` (a `NewsQAError` naming that run) is raised.
+        `ingest.locking.LockTimeout` (a `NewsQAError` naming that run) is raised.
         ``should_stop`` is asked as the run goes (between files, records, feed items and
         batches, and during downloads, where a helper thread asks: pass something
         thread-safe such as `threading.Event.is_set`); once it returns True, the run ends,
@@ -235,9 +235,9 @@ class NewsAssistant:
         report.failed[:0] = gone
         return report
 
-    @property
-    def _sources(self) -> SourceList:
-        return SourceList(self.settings.paths.remembered_sources)
+    @cached_property
+    def _sources(self) -> RememberedSources:
+        return factory.make_sources(self.settings)
 
     def stats(self) -> IndexStats:
         """Return what the index holds: articles, chunks, outlets and dates covered."""
@@ -377,7 +377,7 @@ class NewsAssistant:
             raise EmptyQuestionError("The question is empty: ask something about the indexed articles.")
         if self.store.count() == 0:
             raise EmptyIndexError(
-                f"The index in {self.settings.store_dir} is empty. Add articles first: "
+                f"The index in {factory.describe_store(self.settings)} is empty. Add articles first: "
                 "`python -m ingest PATH`, or the chat's sidebar."
             )
         return question

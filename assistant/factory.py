@@ -27,7 +27,9 @@ if TYPE_CHECKING:
     from assistant.answering.records import Answerer
     from assistant.llm import LanguageModel
     from assistant.retrieval.semantic import SentenceSimilarity
+    from assistant.sources import RememberedSources
     from ingest.ledger import Ledger
+    from vectorstore.postgres.database import Database
 
 
 @dataclass(frozen=True)
@@ -87,17 +89,18 @@ def make_chunker(settings: Settings, token_spans: TokenSpans | None = None) -> C
 
 
 def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
-    """Return the Chroma store, with its keyword index and outlet vectors in ``settings.store_dir``.
+    """Return the Chroma store with its keyword index.
 
     Chroma is the embedded, persistent store in ``store_dir``, or the server at
-    ``chroma_host``/``chroma_port`` when a host is set.
+    ``chroma_host``/``chroma_port`` when a host is set. The keyword index (and the outlet
+    vectors) is a SQLite file in ``store_dir``, or, with ``database_url``, tables in that
+    PostgreSQL database, with an article table for stats and listings; searches within outlets
+    then use Chroma's own filter.
     """
     from vectorstore.chroma import ChromaStore, http_client, persistent_client
-    from vectorstore.keyword import KeywordIndex
-    from vectorstore.outlet_vectors import OutletVectors
-    from vectorstore.sqlite_file import SqliteFile
 
     paths = settings.paths
+    db = shared_database(settings)  # checked first: it says when the settings don't fit together
     server = bool(settings.chroma_host)
     if server:
         client = http_client(settings.chroma_host, settings.chroma_port)
@@ -117,16 +120,110 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
         reopen=None if server else lambda: persistent_client(paths.chroma),
         server=server,
     )
+    if db is not None:
+        from vectorstore.postgres.articles import PgArticles
+        from vectorstore.postgres.database import table_prefix
+        from vectorstore.postgres.keywords import PgKeywordIndex
+
+        prefix = table_prefix(settings.collection)
+        articles = PgArticles(db, prefix)
+        keywords = PgKeywordIndex(
+            db,
+            prefix,
+            articles,
+            common_share=settings.keyword_common_share,
+            ranking=settings.keyword_ranking,
+        )
+        return NewsStore(vectors, keywords, None, articles)
+    from vectorstore.keyword import KeywordIndex
+    from vectorstore.outlet_vectors import OutletVectors
+    from vectorstore.sqlite_file import SqliteFile
+
     local = SqliteFile(paths.keywords)
-    keywords = KeywordIndex(local, common_share=settings.keyword_common_share)
-    return NewsStore(vectors, keywords, OutletVectors(local))
+    return NewsStore(
+        vectors, KeywordIndex(local, common_share=settings.keyword_common_share), OutletVectors(local)
+    )
+
+
+_DATABASES: dict[str, Database] = {}
+
+
+def shared_database(settings: Settings) -> Database | None:
+    """Return the PostgreSQL database ``database_url`` names (one per process and URL, checked to
+    answer), or None for the embedded store. Raises `StoreError` naming its host and port."""
+    if settings.database_url is None or not settings.database_url.get_secret_value().strip():
+        return None
+    from vectorstore.chroma import StoreError
+    from vectorstore.postgres.database import Database, DatabaseAddress
+
+    if not settings.chroma_host:
+        raise StoreError(
+            "NEWSQA_DATABASE_URL is set but NEWSQA_CHROMA_HOST is not: with the state in PostgreSQL "
+            "the vectors must be on a Chroma server too (`chroma run`), or the processes sharing the "
+            "database would each keep vectors of their own. Set NEWSQA_CHROMA_HOST and "
+            "NEWSQA_CHROMA_PORT, or unset NEWSQA_DATABASE_URL."
+        )
+    url = settings.database_url.get_secret_value()
+    db = _DATABASES.get(url)
+    if db is None:
+        db = Database(DatabaseAddress.parse(url))
+        db.check()
+        _DATABASES[url] = db
+    return db
+
+
+def describe_store(settings: Settings) -> str:
+    """Return where the index is, for messages: the folder, or the servers (host and port only)."""
+    db = settings.database_url is not None and settings.database_url.get_secret_value().strip()
+    if settings.chroma_host and db:
+        from vectorstore.postgres.database import DatabaseAddress
+
+        try:
+            database = DatabaseAddress.parse(settings.database_url.get_secret_value()).place  # type: ignore[union-attr]
+        except Exception:  # reported where the store is opened
+            database = "?"
+        return f"Chroma at {settings.chroma_host}:{settings.chroma_port} and PostgreSQL at {database}"
+    if settings.chroma_host:
+        return f"Chroma at {settings.chroma_host}:{settings.chroma_port} (records in {settings.store_dir})"
+    return str(settings.store_dir)
 
 
 def make_ledger(settings: Settings) -> Ledger:
-    """Return the record manager of what is indexed, kept beside the store in ``store_dir``."""
+    """Return the record manager of what is indexed, with the writers' lock.
+
+    Beside the embedded store in ``store_dir`` (SQLite, ``flock``), or, with ``database_url``,
+    LangChain's `SQLRecordManager` on that PostgreSQL database and a ``pg_advisory_lock``.
+    """
     from ingest.ledger import Ledger
 
-    return Ledger(settings.paths.records, settings.collection)
+    db = shared_database(settings)
+    if db is None:
+        return Ledger(settings.paths.records, settings.collection)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from vectorstore.postgres.database import describe_failure
+    from vectorstore.postgres.lock import AdvisoryLock
+
+    lock = AdvisoryLock(db, settings.collection)
+    try:
+        with db.schema_lock():  # two replicas starting at once must not both create the tables
+            return Ledger(None, settings.collection, engine=db.engine(), lock=lock)
+    except SQLAlchemyError as exc:
+        raise describe_failure(db.address, exc) from None
+
+
+def make_sources(settings: Settings) -> RememberedSources:
+    """Return where the chat's sources are remembered: a file in ``store_dir``, or a table of
+    ``database_url``."""
+    from assistant.sources import SharedSourceList, SourceList
+
+    db = shared_database(settings)
+    if db is None:
+        return SourceList(settings.paths.remembered_sources)
+    from vectorstore.postgres.database import table_prefix
+    from vectorstore.postgres.sources import PgSourceList
+
+    return SharedSourceList(PgSourceList(db, table_prefix(settings.collection)))
 
 
 def make_retriever(settings: Settings, store: ChunkStore) -> Retriever:

@@ -26,10 +26,13 @@ DEFAULT_LLM_URLS = {"ollama": "http://127.0.0.1:11434", "openai": "https://api.o
 _LLM_URL_VARIABLES = {"ollama": "OLLAMA_HOST", "openai": "OPENAI_BASE_URL"}
 
 GROUPS: dict[str, tuple[str, ...]] = {
-    "Store": ("store_dir", "collection", "chroma_host", "chroma_port", "index_batch_chunks", "lock_timeout"),
+    "Store": (
+        "store_dir", "collection", "chroma_host", "chroma_port", "database_url", "index_batch_chunks",
+        "lock_timeout",
+    ),
     "Embedding": ("embedding_model", "embedding_backend", "embedding_batch_size", "model_cache_dir"),
     "Chunking": ("chunk_tokens", "chunk_overlap_tokens", "enrich_chunks"),
-    "Retrieval": ("retrieval", "top_k", "per_article", "keyword_common_share"),
+    "Retrieval": ("retrieval", "top_k", "per_article", "keyword_common_share", "keyword_ranking"),
     "Answering": ("answer_sentences", "min_support", "abstain_names", "citation_min_overlap"),
     "Language model": (
         "llm", "llm_model", "llm_base_url", "llm_api_key", "llm_gguf_path", "llm_chat_format",
@@ -73,12 +76,21 @@ class Settings(BaseSettings):
         "",
         description=(
             "Host of a Chroma server (`chroma run`) to store vectors in, instead of the embedded "
-            "store in store_dir. The keyword index and the record manager stay in store_dir, so "
-            "processes sharing a server must share that folder too."
+            "store in store_dir. With database_url too, nothing of the index stays in store_dir, and "
+            "any number of processes on any machines serve the same index."
         ),
     )
     chroma_port: int = Field(
         8000, ge=1, le=65535, description="Port of the Chroma server (with chroma_host)."
+    )
+    database_url: SecretStr | None = Field(
+        None,
+        description=(
+            "PostgreSQL database holding the keyword index, the article table, the record manager, "
+            "the writers' lock and the chat's remembered sources, e.g. "
+            "postgresql+psycopg://newsqa:PASSWORD@db:5432/newsqa (needs chroma_host: the vectors go "
+            "to a Chroma server). A secret: messages name its host and port only."
+        ),
     )
     index_batch_chunks: int = Field(
         256,
@@ -86,6 +98,14 @@ class Settings(BaseSettings):
         description=(
             "Chunks embedded and written per batch while indexing: bounds memory, and what a "
             "crash can make the next run redo."
+        ),
+    )
+    lock_timeout: float = Field(
+        600.0,
+        ge=0,
+        description=(
+            "Seconds an indexing run waits for another run on the same store to finish before it "
+            "gives up with a message naming that run; 0 gives up at once."
         ),
     )
 
@@ -167,6 +187,14 @@ class Settings(BaseSettings):
             "words found in more than this share of the chunks (all kept when all are that common); "
             "1 keeps every word. At 100,000 chunks the common words made FTS5 score most of the "
             "index for each question."
+        ),
+    )
+    keyword_ranking: Literal["bm25", "ts_rank_cd"] = Field(
+        "bm25",
+        description=(
+            "How the keyword index in PostgreSQL (database_url) ranks: bm25, computed from document "
+            "frequencies kept on write, as the embedded index ranks; or ts_rank_cd, PostgreSQL's "
+            "own cover density, which measured worse (docs/benchmarks.md) and is kept to compare."
         ),
     )
 
@@ -370,14 +398,6 @@ class Settings(BaseSettings):
             "link to may be fetched from although they are not public, e.g. "
             "`127.0.0.1/32,intranet.example`. Empty: only public addresses are fetched (loopback, "
             "private, link-local, multicast and reserved ones are refused)."
-        ),
-    )
-    lock_timeout: float = Field(
-        600.0,
-        ge=0,
-        description=(
-            "Seconds an indexing run waits for another run on the same store to finish before it "
-            "gives up with a message naming that run; 0 gives up at once."
         ),
     )
 

@@ -211,10 +211,31 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale-chunks", type=int, default=100_000, help="size of the large store")
     parser.add_argument("--cold-runs", type=int, default=3, help="new processes timed per store")
     parser.add_argument("--write", action="store_true", help="record the results in docs/benchmarks.md")
+    parser.add_argument(
+        "--engines", action="store_true",
+        help="instead: the index at --scale-chunks in PostgreSQL and a Chroma server, beside the embedded "
+        "store at --embedded-chunks (bench/shared.py; --work is kept and reused)",
+    )  # fmt: skip
+    parser.add_argument("--embedded-chunks", type=int, default=105_536, help="with --engines")
+    parser.add_argument(
+        "--source", type=Path, default=REPO.parent / "eval-stores" / "main" / "newsqa",
+        help="with --engines: the embedded store whose chunks and vectors are copied",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     for path in (args.corpus, args.questions):
         if not path.is_file():
             parser.error(f"{path}: no such file (give --corpus and --questions)")
+    if args.engines:
+        from bench import shared
+
+        say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+        found = shared.run_engines(args, say)
+        (args.work / "engines-results.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
+        table = shared.markdown(found)
+        if args.write:
+            shared.write(REPO / "docs" / "benchmarks.md", table)
+        print(table)
+        return
     results = run(args)
     (args.work / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
     section, variants = markdown(results), encoders_markdown(results)

@@ -51,18 +51,26 @@ def main(
         help="read again the upload folder and the folders and feeds added from the chat (as its "
         "Re-index button): new and changed articles in, those whose files are gone out",
     )
+    parser.add_argument(
+        "--migrate-to",
+        metavar="DATABASE_URL",
+        help="copy the embedded store in --store (keyword index, records, articles, vectors) into this "
+        "PostgreSQL database and the Chroma server of NEWSQA_CHROMA_HOST/PORT, embedding nothing",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     args = parser.parse_args(argv)
-    if args.stats + args.reindex + bool(args.sources) != 1:
+    if args.stats + args.reindex + bool(args.sources) + bool(args.migrate_to) != 1:
         parser.error(
             "give PATHs or FEED_URLs to index, or --stats (alone) to describe the index, "
-            "or --reindex (alone) to read the chat's sources again"
+            "or --reindex (alone) to read the chat's sources again, or --migrate-to DATABASE_URL (alone)"
         )
-    if (args.stats or args.reindex) and (args.sync or args.watch):
-        parser.error("--stats and --reindex take no --sync or --watch")
+    if (args.stats or args.reindex or args.migrate_to) and (args.sync or args.watch):
+        parser.error("--stats, --reindex and --migrate-to take no --sync or --watch")
 
     from assistant.core import open_assistant as default
 
+    if args.migrate_to:
+        return _migrate(settings_from(args), args.migrate_to, args.json, open_assistant or default)
     bot = (open_assistant or default)(settings_from(args))
     if args.stats:
         stats = bot.stats()
@@ -83,6 +91,55 @@ def main(
         report = _index(bot, args.sources, args.sync)
     _print(report, bot, args.json)
     return 0 if report.ok else 1
+
+
+def _migrate(
+    settings: Settings, url: str, as_json: bool, open_assistant: Callable[[Settings], NewsAssistant]
+) -> int:
+    """Copy the embedded store of ``settings`` into the engines: PostgreSQL at ``url``, the Chroma server."""
+    from pydantic import SecretStr
+
+    from assistant import factory
+    from assistant.sources import SourceList
+    from ingest.ledger import Ledger
+    from vectorstore.chroma import StoreError, persistent_client
+    from vectorstore.migration import migrate
+
+    embedded = settings.model_copy(update={"database_url": None, "chroma_host": ""})
+    paths = embedded.paths
+    if not (paths.chroma / "chroma.sqlite3").exists():
+        raise StoreError(f"there is no embedded store in {settings.store_dir} to migrate (give --store DIR).")
+    shared = settings.model_copy(update={"database_url": SecretStr(url)})
+    if not shared.chroma_host:
+        raise StoreError(
+            "--migrate-to copies the vectors to a Chroma server: set NEWSQA_CHROMA_HOST (and "
+            "NEWSQA_CHROMA_PORT) to it."
+        )
+    target = open_assistant(shared)  # the tests' assistant, or the real one: nothing is embedded
+    store = target.store
+    from vectorstore.hybrid import NewsStore
+
+    assert isinstance(store, NewsStore)
+    report = migrate(
+        persistent_client(paths.chroma),
+        Ledger(paths.records, embedded.collection),
+        SourceList(paths.remembered_sources).load(),
+        store,
+        target.ledger,
+        target.remember_source,
+        embedded.collection,
+        on_wait=_say,
+    )
+    where = factory.describe_store(shared)
+    if as_json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(
+            f"Migrated {settings.store_dir} into {where}: {report.chunks} chunks of {report.articles} "
+            f"article(s), {report.records} records, {report.sources} remembered source(s); nothing was "
+            "embedded again."
+        )
+    return 0
 
 
 def _index(bot: NewsAssistant, sources: list[str], sync: bool) -> IndexReport:
@@ -136,10 +193,9 @@ def _say(message: str) -> None:
 
 
 def _where(bot: NewsAssistant) -> str:
-    settings = bot.settings
-    if settings.chroma_host:
-        return f"Chroma at {settings.chroma_host}:{settings.chroma_port} (records in {settings.store_dir})"
-    return str(settings.store_dir)
+    from assistant.factory import describe_store
+
+    return describe_store(bot.settings)
 
 
 def describe(report: IndexReport, store: str) -> str:

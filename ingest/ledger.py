@@ -16,40 +16,23 @@ nothing half-written, nothing left behind that no record points to.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shlex
-import socket
-import sys
-import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingest.errors import NewsQAError
 from ingest.faults import crash_point
+from ingest.locking import FileLock, WriterLock, holding
 from ingest.store import ChunkWriter
 
 if TYPE_CHECKING:
     from langchain_classic.indexes import SQLRecordManager
+    from sqlalchemy.engine import Engine
 
 _BATCH = 500
-_POLL = 0.2
-_NAME_GRACE = 1.0
-"""Seconds a waiter gives a new holder to write its name before saying it doesn't know it."""
-_COMMAND_CHARS = 300
-LOCK_TIMEOUT_SETTING = "NEWSQA_LOCK_TIMEOUT"
-
-
-class LockTimeout(NewsQAError):
-    """Another indexing run held the store's writer lock for longer than `NEWSQA_LOCK_TIMEOUT`."""
-
-
-class Stopped(Exception):
-    """The caller asked for the run to stop (`index_paths`' ``should_stop``)."""
 
 
 @dataclass(frozen=True)
@@ -77,19 +60,37 @@ class Group:
 
 
 class Ledger:
-    """The record manager of one collection, its in-flight journal, and the writers' lock."""
+    """The record manager of one collection, its in-flight journal, and the writers' lock.
 
-    def __init__(self, path: Path, namespace: str) -> None:
+    By default all three live beside the embedded store: the records in the SQLite file
+    ``path``, the lock an ``flock`` on a file beside it. Given an ``engine`` (PostgreSQL's, for
+    a store shared by several machines) and a ``lock`` (`ingest.locking.WriterLock`), the
+    records and the journal live in that database and ``path`` is not used.
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        namespace: str,
+        *,
+        engine: Engine | None = None,
+        lock: WriterLock | None = None,
+    ) -> None:
         from langchain_classic.indexes import SQLRecordManager
         from sqlalchemy import create_engine
 
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if engine is None or lock is None:
+            if path is None:
+                raise ValueError("a Ledger needs a path, or an engine and a lock")
+            path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 60})
+        if engine is None:
+            engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 60})
+        self._engine = engine
+        self.lock: WriterLock = lock or FileLock(Path(f"{path}.lock"))
         self.records: SQLRecordManager = SQLRecordManager(f"{namespace}/chunks", engine=self._engine)
         self.journal: SQLRecordManager = SQLRecordManager(f"{namespace}/in-flight", engine=self._engine)
         self.records.create_schema()
-        self._lock_path = path.with_name(path.name + ".lock")
 
     @contextmanager
     def writing(
@@ -101,72 +102,18 @@ class Ledger:
     ) -> Iterator[None]:
         """Hold the writers' lock: one indexing run at a time per store (readers never wait).
 
-        The lock is an ``flock`` on a file beside the records, so the kernel releases it when
-        its holder dies, however it dies. The holder writes who it is into the file; a run
-        that must wait tells ``on_wait`` who holds it, and raises `LockTimeout` after
-        ``timeout`` seconds (None: no limit), or `Stopped` as soon as ``should_stop()`` says so.
+        The lock is released by its owner when its holder dies, however it dies (the kernel
+        for an ``flock``, PostgreSQL for an advisory lock). A run that must wait tells
+        ``on_wait`` who holds it, and raises `ingest.locking.LockTimeout` after ``timeout``
+        seconds (None: no limit), or `ingest.locking.Stopped` once ``should_stop()`` says so.
         """
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            self._acquire(fd, on_wait, timeout, should_stop)
-            try:
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, json.dumps(_this_process()).encode("utf-8"), 0)
-                yield
-            finally:
-                os.ftruncate(fd, 0)  # a later waiter must not name a run that is over
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        with holding(self.lock, on_wait, timeout=timeout, should_stop=should_stop):
+            yield
 
-    def _acquire(
-        self,
-        fd: int,
-        on_wait: Callable[[str], None] | None,
-        timeout: float | None,
-        should_stop: Callable[[], bool] | None,
-    ) -> None:
-        """Take the lock, polling, so that the wait can tell who holds it, end, and be stopped."""
-        started = time.monotonic()
-        told: str | None = None
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                pass
-            waited = time.monotonic() - started
-            record = self._holder_record()
-            holder = _describe_holder(record)
-            # The holder writes its name just after taking the lock: give it a moment. A new
-            # holder (another run got in first) is told again.
-            if on_wait and timeout != 0 and record != told and (holder or waited >= _NAME_GRACE):
-                told = record
-                limit = "" if timeout is None else f"; giving up after {timeout:g} s ({LOCK_TIMEOUT_SETTING})"
-                on_wait(
-                    f"waiting for another indexing run on this store to finish: "
-                    f"{holder or 'a run that has not said who it is'} (lock {self._lock_path}){limit}"
-                )
-            if should_stop is not None and should_stop():
-                raise Stopped("stopped while waiting for the store's writer lock")
-            if timeout is not None and waited >= timeout:
-                raise LockTimeout(
-                    f"gave up after waiting {timeout:g} s ({LOCK_TIMEOUT_SETTING}) for another indexing "
-                    f"run on this store to finish: {holder or 'a run that did not say who it is'} "
-                    f"(lock {self._lock_path}). Let it finish and try again, stop it, or raise "
-                    f"{LOCK_TIMEOUT_SETTING}."
-                )
-            time.sleep(_POLL if timeout is None else min(_POLL, max(timeout - waited, 0.01)))
-
-    def holder(self) -> str:
-        """Describe the run holding the writers' lock (pid, host, command, start), or '' if none says."""
-        return _describe_holder(self._holder_record())
-
-    def _holder_record(self) -> str:
-        try:
-            return self._lock_path.read_text(encoding="utf-8")
-        except OSError:
-            return ""
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine of the records' database."""
+        return self._engine
 
     def groups(self) -> list[Group]:
         """Return every article recorded as indexed."""
@@ -262,39 +209,6 @@ class Ledger:
 
 _GROUPS_OF_NAMESPACE = "SELECT DISTINCT group_id FROM upsertion_record WHERE namespace = :ns"
 _LAST_UPDATE = "SELECT MAX(updated_at) FROM upsertion_record WHERE namespace = :ns"
-
-
-def _this_process() -> dict[str, Any]:
-    """Who holds the lock, as the lock file records it."""
-    argv = list(sys.orig_argv) or [sys.executable]
-    command = shlex.join([os.path.basename(argv[0]), *argv[1:]])
-    if len(command) > _COMMAND_CHARS:
-        command = command[: _COMMAND_CHARS - 1] + "…"
-    return {"pid": os.getpid(), "host": socket.gethostname(), "command": command, "started": time.time()}
-
-
-def _describe_holder(record: str) -> str:
-    try:
-        info = json.loads(record or "null")
-    except ValueError:  # being written just now
-        return ""
-    if not isinstance(info, dict):
-        return ""
-    started = info.get("started")
-    since = ""
-    if isinstance(started, int | float):
-        since = f", running since {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(started))}"
-        since += f" ({_duration(time.time() - started)})"
-    return f"process {info.get('pid')} on {info.get('host')}, `{info.get('command')}`{since}"
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(seconds, 0)
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def scope_exists(scope: str) -> bool:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from ingest.faults import crash_point
 from ingest.feeds import FeedItem, load_item, read_feed
 from ingest.fetching import AllowList, FeedError, FetchPolicy, FetchStopped, is_url
-from ingest.ledger import Group, Ledger, Stopped, scope_exists
+from ingest.ledger import Group, Ledger, scope_exists
+from ingest.locking import Stopped
 from ingest.readers import Problem, iter_file, iter_files
 from ingest.records import Article, short_hash
 from ingest.store import ChunkWriter
@@ -122,7 +123,7 @@ def index_paths(
     tokenizer. ``config`` names the chunking setup: changing it re-indexes every article.
     ``feed_timeout`` bounds each whole fetch of a feed or page; ``feed_allow_hosts`` lists
     the hosts and address ranges fetched although not public. A run that must wait for
-    another's writer lock tells ``on_wait`` who holds it and raises `ingest.ledger.LockTimeout`
+    another's writer lock tells ``on_wait`` who holds it and raises `ingest.locking.LockTimeout`
     after ``lock_timeout`` seconds (None: no limit). ``should_stop`` is asked between files,
     records, feed items and batches, and during downloads (from a helper thread: it must be
     thread-safe, as `threading.Event.is_set` is); once it returns True the run ends, keeping

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import socket
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import NewsAssistant
+from tests import engines
 from tests.fakes import BagOfWordsEmbeddings, simple_token_spans
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,7 +35,7 @@ def _loopback_only(self: socket.socket, address: object) -> None:
 
 
 # Tests that start a server on loopback do it through one of these fixtures.
-_SERVER_FIXTURES = frozenset({"server", "site", "chroma_server"})
+_SERVER_FIXTURES = frozenset({"server", "site", "chroma_server", "postgres_server", "shared_env"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -101,3 +103,37 @@ def real_assistant(store: Path) -> NewsAssistant:
         shared_embeddings = next(iter(_REAL.values())).embeddings if _REAL else None
         _REAL[store] = NewsAssistant(store_dir=store, embeddings=shared_embeddings)
     return _REAL[store]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[engines.Postgres]:
+    """A real PostgreSQL on a free port of 127.0.0.1 for the session (skipped, with the reason,
+    where it can't run), with a role ``newsqa`` and its database."""
+    try:
+        with engines.postgres() as server:
+            yield server
+    except engines.Unavailable as exc:
+        pytest.skip(f"PostgreSQL can't run here: {exc}")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[engines.ChromaServer]:
+    """A real ``chroma run`` on a free port of 127.0.0.1 for the session."""
+    try:
+        with engines.chroma(tmp_path_factory.mktemp("chroma-server")) as server:
+            yield server
+    except engines.Unavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture
+def shared_env(
+    postgres_server: engines.Postgres, chroma_server: engines.ChromaServer, request: pytest.FixtureRequest
+) -> dict[str, str]:
+    """Settings that put a store's whole state in the engines: its own collection per test."""
+    collection = "t" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:12]
+    return {
+        **chroma_server.env(),
+        "NEWSQA_DATABASE_URL": postgres_server.url(),
+        "NEWSQA_COLLECTION": collection,
+    }

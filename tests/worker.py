@@ -1,6 +1,7 @@
 """A real newsqa process with the fast fake embedder, for crash, server and concurrency tests.
 
-``python -m tests.worker index STORE [--sync] SOURCE...`` prints the report as JSON;
+``python -m tests.worker index STORE [--sync] SOURCE...`` prints the report as JSON (a run that
+waits for another's lock says so on stderr);
 ``ask STORE QUESTION N`` asks N times and prints one JSON answer per line;
 ``state STORE`` prints the ids in Chroma, the keyword index, the records and the journal;
 ``ask-later STORE QUESTION`` opens the store, prints ``opened``, and asks once a line comes on stdin;
@@ -90,14 +91,19 @@ def main(argv: list[str]) -> int:
     bot = fake_assistant(store)
     if command == "index":
         sync = "--sync" in rest
-        report = bot.index([r for r in rest if r != "--sync"], sync=sync)
+        say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+        report = bot.index([r for r in rest if r != "--sync"], sync=sync, on_wait=say)
         print(json.dumps(report.to_dict()), flush=True)
         return 0 if report.ok else 1
     if command == "ask":
         question, times = rest[0], int(rest[1])
         for _ in range(times):
             answer = bot.ask(question)
-            print(json.dumps({"answer": answer.text, "abstained": answer.abstained}), flush=True)
+            cited = [[c.n, c.article_id, c.quote] for c in answer.citations]
+            print(
+                json.dumps({"answer": answer.text, "abstained": answer.abstained, "citations": cited}),
+                flush=True,
+            )
         return 0
     if command == "ask-later":
         bot.stats()  # the store is open, as in a chat started before anything was indexed

@@ -1,51 +1,107 @@
-"""The project's store: Chroma vectors, the BM25 keyword index and the outlet vectors, written together."""
+"""The project's store: Chroma vectors and a keyword index beside them, written together.
+
+The keyword index is the embedded SQLite one (`vectorstore.keyword.KeywordIndex`, which also
+keeps the vectors by outlet), or PostgreSQL's (`vectorstore.postgres.keywords.PgKeywordIndex`)
+when the store is shared by several machines; both have the methods of `KeywordStore`.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from ingest.records import Chunk
-from vectorstore import outlet_vectors
 from vectorstore.base import ArticleInfo, IndexStats, Passage, Progress, SearchFilter
 from vectorstore.chroma import ChromaStore
-from vectorstore.keyword import KeywordIndex
-from vectorstore.outlet_vectors import OutletVectors
 from vectorstore.sqlite_file import ReadOnlyError
+
+if TYPE_CHECKING:
+    from vectorstore.keyword import KeywordIndex
+    from vectorstore.outlet_vectors import OutletVectors
+
+
+class KeywordStore(Protocol):
+    """What `NewsStore` needs from a keyword index kept in step with the vectors."""
+
+    def missing(self, ids: Sequence[str]) -> set[str]:
+        """Return the ids among ``ids`` that are not in the index."""
+        ...
+
+    def write(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Index the chunks (replacing any with the same ids) in one transaction."""
+        ...
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove the chunks with these ids, if present, in one transaction."""
+        ...
+
+    def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
+        """Return up to ``k`` passages by BM25 score, best first."""
+        ...
+
+    def version(self) -> Hashable:
+        """Return a value that changes whenever the index is written, by any process."""
+        ...
+
+    def ids(self) -> set[str]:
+        """Return every chunk id in the index."""
+        ...
+
+
+class Catalog(Protocol):
+    """Where `NewsStore` reads what the index holds: Chroma's first chunks, or an article table."""
+
+    def stats(self, chunks: int) -> IndexStats:
+        """Return counts of articles and outlets and the dates covered (``chunks`` counted already)."""
+        ...
+
+    def articles(self) -> list[ArticleInfo]:
+        """Return one record per indexed article."""
+        ...
 
 
 class NewsStore:
-    """A `ChunkStore` that keeps a keyword index (and vectors by outlet) in step with the vector store.
+    """A `ChunkStore` that keeps a keyword index in step with the vector store.
 
-    Every write goes to the vectors first, then to the keywords and outlet vectors in one
-    transaction; `missing` reports a chunk absent from either, so a run cut short between the
-    two is completed by the next one. Searches within outlets use the vectors kept by outlet
-    (exact, and much faster than Chroma's filtered queries at 100,000 chunks); an index written
-    before those were kept gets them from Chroma on its first such search.
+    Every write goes to the vectors first, then to the keyword index in one transaction;
+    `missing` reports a chunk absent from either, so a run cut short between the two is
+    completed by the next one. Searches within outlets use ``outlets``, the vectors kept by
+    outlet beside the embedded keyword index (exact, and much faster than Chroma's filtered
+    queries at 100,000 chunks; an index written before those were kept gets them from Chroma on
+    its first such search); without it (the state in PostgreSQL) Chroma's own ``where`` filter
+    answers them. Stats and article listings come from ``catalog`` when given (PostgreSQL's
+    article table), else from each article's first chunk in Chroma.
     """
 
-    def __init__(self, vectors: ChromaStore, keywords: KeywordIndex, outlets: OutletVectors) -> None:
+    def __init__(
+        self,
+        vectors: ChromaStore,
+        keywords: KeywordStore,
+        outlets: OutletVectors | None = None,
+        catalog: Catalog | None = None,
+    ) -> None:
         self.vectors = vectors
         self.keywords = keywords
         self.outlets = outlets
-        self._count: tuple[tuple[int, int], int] | None = None
+        self.catalog = catalog
+        self._count: tuple[Hashable, int] | None = None
 
     def missing(self, ids: Sequence[str]) -> set[str]:
         """Return the ids missing from the vectors or from the keyword index."""
         return self.vectors.missing(ids) | self.keywords.missing(ids)
 
     def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
-        """Embed and store the chunks, then index their words and vectors; return how many."""
+        """Embed and store the chunks, then index their words (and vectors by outlet); return how many."""
         vectors = self.vectors.embed_and_add(chunks, progress)
-        write_local(self.keywords, chunks, vectors)
+        self.keywords.write(chunks, vectors)
         return len(chunks)
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks from every index."""
         self.vectors.delete(ids)
         if ids:
-            with self.keywords.file.write() as db:
-                outlet_vectors.delete(db, self.keywords.remove(db, list(ids)))
+            self.keywords.delete(ids)
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by embedding similarity."""
@@ -60,12 +116,15 @@ class NewsStore:
     ) -> list[Passage]:
         """Return up to ``k`` passages by similarity to an embedded query."""
         if where is not None and where.sources is not None and self._outlet_vectors():
+            assert self.outlets is not None  # checked by _outlet_vectors
             self.vectors.check_embedder()
-            return self.keywords.passages(self.outlets.search(vector, k, where))
+            return self.outlets.search_passages(vector, k, where)
         return self.vectors.search_by_vector(vector, k, where)
 
     def _outlet_vectors(self) -> bool:
-        """Return True when the outlet vectors are complete, copying them from Chroma if needed."""
+        """Return True when vectors by outlet are kept and complete, copying them from Chroma if needed."""
+        if self.outlets is None:
+            return False
         if self.outlets.complete():
             return True
         try:
@@ -87,20 +146,18 @@ class NewsStore:
 
     def stats(self) -> IndexStats:
         """Return what the index holds."""
+        if self.catalog is not None:
+            return self.catalog.stats(self.count())
         return self.vectors.stats()
 
     def articles(self) -> list[ArticleInfo]:
         """Return one record per indexed article."""
+        if self.catalog is not None:
+            return self.catalog.articles()
         return self.vectors.articles()
 
 
 def write_local(keywords: KeywordIndex, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
     """Index the chunks' words, and their vectors by outlet, in one transaction of the keyword
     index's file (replacing chunks with the same ids)."""
-    if not chunks:
-        return
-    with keywords.file.write() as db:
-        outlet_vectors.delete(db, keywords.remove(db, [chunk.id for chunk in chunks]))
-        rowids = keywords.insert(db, chunks)
-        for rowid, chunk, vector in zip(rowids, chunks, vectors, strict=True):
-            outlet_vectors.insert(db, rowid, chunk, vector)
+    keywords.write(chunks, vectors)

@@ -30,6 +30,7 @@ import Stemmer
 
 from ingest.records import Chunk
 from ingest.text.terms import STOP_WORDS, words
+from vectorstore import outlet_vectors
 from vectorstore.base import Passage, SearchFilter
 from vectorstore.sqlite_file import SqliteFile
 
@@ -82,6 +83,7 @@ class KeywordIndex:
         with file.write() as db:
             self._migrate(db)
             db.executescript(_SCHEMA)
+            db.executescript(outlet_vectors.TABLES)
             db.execute(_VOCABULARY)
 
     @staticmethod
@@ -123,6 +125,17 @@ class KeywordIndex:
                 self.remove(db, [chunk.id for chunk in chunks])
                 self.insert(db, chunks)
 
+    def write(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Index the chunks' words, and their vectors by outlet (`vectorstore.outlet_vectors`), in one
+        transaction of the file, replacing chunks with the same ids."""
+        if not chunks:
+            return
+        with self.file.write() as db:
+            outlet_vectors.delete(db, self.remove(db, [chunk.id for chunk in chunks]))
+            rowids = self.insert(db, chunks)
+            for rowid, chunk, vector in zip(rowids, chunks, vectors, strict=True):
+                outlet_vectors.insert(db, rowid, chunk, vector)
+
     def insert(self, db: sqlite3.Connection, chunks: Sequence[Chunk]) -> list[int]:
         """Insert the chunks (not stored yet) within the caller's transaction; return their rowids."""
         rowids = []
@@ -147,10 +160,10 @@ class KeywordIndex:
         return rowids
 
     def delete(self, ids: Sequence[str]) -> None:
-        """Remove the chunks with these ids, if present, in one transaction."""
+        """Remove the chunks with these ids (and their outlet vectors), if present, in one transaction."""
         if ids:
             with self.file.write() as db:
-                self.remove(db, list(ids))
+                outlet_vectors.delete(db, self.remove(db, list(ids)))
 
     @staticmethod
     def remove(db: sqlite3.Connection, ids: Sequence[str]) -> list[tuple[int, str | None]]:
@@ -184,20 +197,8 @@ class KeywordIndex:
 
     def passages(self, scored: Sequence[tuple[int, float]]) -> list[Passage]:
         """Return the chunks of these ``(rowid, score)`` pairs as passages, in the order given."""
-        if not scored:
-            return []
-        marks = ",".join("?" * len(scored))
         with self.file.read() as db:
-            rows = db.execute(
-                f"SELECT rowid, id, text, meta FROM chunk WHERE rowid IN ({marks})",
-                [row for row, _ in scored],
-            ).fetchall()
-        found = {rowid: (chunk_id, text, meta) for rowid, chunk_id, text, meta in rows}
-        return [
-            Passage(chunk=Chunk.from_metadata(found[r][0], found[r][1], json.loads(found[r][2])), score=score)
-            for r, score in scored
-            if r in found
-        ]
+            return read_passages(db, scored)
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by BM25 score (higher is better), best first."""
@@ -266,6 +267,22 @@ class KeywordIndex:
                 known[word] = int(row[0]) if row else 0
             common = {word for word in content if known[word] > self.common_share * total}
         return common if content - common else set()
+
+
+def read_passages(db: sqlite3.Connection, scored: Sequence[tuple[int, float]]) -> list[Passage]:
+    """Return the chunks of these ``(rowid, score)`` pairs as passages, in the order given."""
+    if not scored:
+        return []
+    marks = ",".join("?" * len(scored))
+    rows = db.execute(
+        f"SELECT rowid, id, text, meta FROM chunk WHERE rowid IN ({marks})", [row for row, _ in scored]
+    ).fetchall()
+    found = {rowid: (chunk_id, text, meta) for rowid, chunk_id, text, meta in rows}
+    return [
+        Passage(chunk=Chunk.from_metadata(found[r][0], found[r][1], json.loads(found[r][2])), score=score)
+        for r, score in scored
+        if r in found
+    ]
 
 
 def match_expression(query: str, leave_out: set[str] | frozenset[str] = frozenset()) -> str:

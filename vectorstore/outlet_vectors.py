@@ -15,13 +15,13 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from vectorstore.base import SearchFilter
+from vectorstore.base import Passage, SearchFilter
 from vectorstore.sqlite_file import SqliteFile
 
 if TYPE_CHECKING:
     from ingest.records import Chunk
 
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS chunk_vector (
     source TEXT NOT NULL,
     chunk_rowid INTEGER NOT NULL,
@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS chunk_vector (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS index_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+"""Created by the keyword index too (`vectorstore.keyword.KeywordIndex`), which writes them."""
 COMPLETE = "outlet_vectors_complete"
 """`index_state` key: "1" when every chunk with an outlet has its vector here."""
 
@@ -114,7 +115,7 @@ class OutletVectors:
         if file.read_only:  # searched as it is
             return
         with file.write() as db:
-            db.executescript(SCHEMA)
+            db.executescript(TABLES)
             if not db.execute("SELECT 1 FROM index_state").fetchone():
                 # A new index starts complete; one from before vectors were kept here does not.
                 empty = db.execute("SELECT 1 FROM chunk LIMIT 1").fetchone() is None
@@ -137,3 +138,10 @@ class OutletVectors:
         """Return ``(chunk rowid, cosine similarity)`` of the ``k`` best chunks of the filter's outlets."""
         with self.file.read() as db:
             return search(db, vector, k, where)
+
+    def search_passages(self, vector: Sequence[float], k: int, where: SearchFilter) -> list[Passage]:
+        """Return the ``k`` chunks of the filter's outlets most similar to the vector, best first."""
+        from vectorstore.keyword import read_passages
+
+        with self.file.read() as db:
+            return read_passages(db, search(db, vector, k, where))

@@ -24,7 +24,7 @@ from assistant.access import OutsideRootsError
 from assistant.errors import EmptyIndexError, FieldError, NewsQAError, UnknownArticleError
 from assistant.service.deps import AccessError, service_of
 from assistant.service.schemas import Body
-from ingest.ledger import LockTimeout
+from ingest.locking import LockTimeout
 from vectorstore.chroma import StoreError
 from vectorstore.embeddings import EmbeddingModelError
 from vectorstore.sqlite_file import ReadOnlyError

@@ -34,7 +34,7 @@ class Component(Body):
     """One part the answers depend on."""
 
     name: str
-    """``store`` or ``language model``."""
+    """``store``, ``database`` (PostgreSQL, when the index's state is there) or ``language model``."""
     ready: bool
     detail: str
     """Where it is, or what is wrong with it and what to do."""
@@ -62,6 +62,8 @@ def healthz() -> Health:
 def readyz(service: ServiceDep) -> JSONResponse:
     """Return 200 when every part can be reached, else 503 naming what is down."""
     components = [_store(service)]
+    if service.settings.database_url is not None:
+        components.append(_database(service))
     llm = service.bot.language_model
     if llm is not None:
         components.append(_language_model(llm.backend, service.settings.llm_gguf_path))
@@ -85,6 +87,20 @@ def _store(service: Service) -> Component:
         reason = str(exc).strip() or type(exc).__name__
         return Component(name="store", ready=False, detail=f"the {where} can't be read ({reason})")
     return Component(name="store", ready=True, detail=where)
+
+
+def _database(service: Service) -> Component:
+    """Return whether the PostgreSQL database holding the index's state answers (named by host and
+    port, never with its password): with the store down too, this says which engine it is."""
+    from assistant import factory
+
+    try:
+        db = factory.shared_database(service.settings)
+        if db is not None:
+            db.check()  # the database is kept once opened: ask it again
+    except NewsQAError as exc:
+        return Component(name="database", ready=False, detail=str(exc))
+    return Component(name="database", ready=True, detail=f"PostgreSQL at {db.place}" if db else "")
 
 
 def _language_model(backend: Backend, gguf_path: str) -> Component:

@@ -123,3 +123,18 @@ def test_a_chroma_server_that_goes_away_is_a_503_naming_it(
     with pytest.raises(openai.InternalServerError, match=where) as refused:
         chat.chat.completions.create(model="newsqa", messages=[{"role": "user", "content": QUESTION}])
     assert refused.value.status_code == 503
+
+
+def test_a_database_that_is_down_is_named_by_readyz_without_its_password(
+    server: Launch, chroma_server: tuple[subprocess.Popen[bytes], int]
+) -> None:
+    _, chroma_port = chroma_server
+    port = int(free_port_url().rsplit(":", 1)[1])  # no PostgreSQL listens there
+    url = f"postgresql+psycopg://newsqa:s3cret-pw@127.0.0.1:{port}/newsqa"
+    running = server(chroma_host="127.0.0.1", chroma_port=chroma_port, database_url=url)
+    with running.client() as client:
+        ready = client.get("/readyz")
+    assert ready.status_code == 503 and "database" in ready.json()["down"]
+    database = next(c for c in ready.json()["components"] if c["name"] == "database")
+    assert f"127.0.0.1:{port}" in database["detail"]
+    assert "s3cret-pw" not in ready.text

@@ -1,0 +1,122 @@
+"""The keyword index and article table in a real PostgreSQL: BM25, filters, writes that keep the counts."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import pytest
+
+from ingest.records import Chunk
+from tests.engines import Postgres
+from tests.stores import keyword_index
+from vectorstore.base import SearchFilter
+from vectorstore.postgres.articles import PgArticles
+from vectorstore.postgres.database import Database, DatabaseAddress
+from vectorstore.postgres.keywords import PgKeywordIndex
+
+
+def chunk(
+    n: int, text: str, source: str | None = "Wire", title: str = "Report", day: int = 1, article: str = ""
+) -> Chunk:
+    return Chunk(
+        id=f"c{n}", article_id=article or f"a{n}", index=0, text=text, start=0, end=len(text), title=title,
+        source=source, published=f"2024-01-{day:02d}", date_from=20240100 + day, date_to=20240100 + day,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def db(postgres_server: Postgres) -> Iterator[Database]:
+    database = Database(DatabaseAddress.parse(postgres_server.url()))
+    yield database
+    database.close()
+
+
+def index(db: Database, request: pytest.FixtureRequest, **options: object) -> PgKeywordIndex:
+    prefix = "k" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:10]
+    return PgKeywordIndex(db, prefix, PgArticles(db, prefix), common_share=1.0, **options)  # type: ignore[arg-type]
+
+
+CORPUS = [
+    chunk(1, "The council met about the harbour budget. The council said the budget grows."),
+    chunk(2, "The council discussed parking."),
+    chunk(3, "Kataib Hezbollah was blamed by the council for the rockets.", source="Fast News", day=3),
+    chunk(4, "Weather report: the storm reached the harbour.", title="Storm warning", day=5),
+    chunk(5, "Markets fell as the storm hit the council's harbour.", source="Fast News", day=7),
+]
+
+
+def test_a_rare_word_counts_more_than_a_common_one(db: Database, request: pytest.FixtureRequest) -> None:
+    keywords = index(db, request)
+    keywords.write(CORPUS, [])
+    # "council" is in four chunks of five, "Hezbollah" in one: BM25 puts that one first; PostgreSQL's
+    # own cover density, blind to rarity, ranks the chunk saying "council" twice first.
+    assert keywords.search("council Hezbollah", 5)[0].chunk.id == "c3"
+    cover = index(db, request, ranking="ts_rank_cd")
+    assert cover.search("council Hezbollah", 5)[0].chunk.id == "c1"
+
+
+def test_ranks_like_the_embedded_bm25(db: Database, request: pytest.FixtureRequest) -> None:
+    keywords = index(db, request)
+    keywords.write(CORPUS, [])
+    embedded = keyword_index()
+    embedded.add(CORPUS)
+    for question in ("storm harbour", "council budget", "Kataib Hezbollah rockets", "weather warning"):
+        ours = [p.chunk.id for p in keywords.search(question, 3)]
+        assert ours == [p.chunk.id for p in embedded.search(question, 3)], question
+
+
+def test_titles_outlets_and_filters(db: Database, request: pytest.FixtureRequest) -> None:
+    keywords = index(db, request)
+    keywords.write(CORPUS, [])
+    assert keywords.search("warning", 5)[0].chunk.id == "c4"  # a title word
+    assert {p.chunk.id for p in keywords.search("Fast News", 5)} == {"c3", "c5"}  # the outlet's words
+    within = keywords.search("harbour storm", 5, SearchFilter(sources=("Fast News",)))
+    assert [p.chunk.id for p in within] == ["c5"]
+    dated = keywords.search("harbour", 5, SearchFilter(since=20240102, until=20240106))
+    assert [p.chunk.id for p in dated] == ["c4"]
+    assert keywords.search("the of and", 5) == []  # stop words alone match nothing
+
+
+def test_writes_replace_and_deletes_keep_every_count(db: Database, request: pytest.FixtureRequest) -> None:
+    keywords = index(db, request)
+    keywords.write(CORPUS, [])
+    before = keywords.version()
+    keywords.write([chunk(2, "The council discussed parking and the harbour.")], [])  # replaced, not doubled
+    assert keywords.version() != before
+    keywords.delete(["c1", "c-unknown"])
+    assert keywords.ids() == {"c2", "c3", "c4", "c5"} and keywords.count() == 4
+    assert keywords.missing(["c1", "c2"]) == {"c1"}
+    names = keywords._names
+    with db.cursor() as cur:
+        # Each lexeme's document frequency is what a count from scratch gives.
+        cur.execute(
+            keywords._sql(
+                "SELECT t.lexeme, t.df, (SELECT count(*) FROM {chunk} c WHERE c.tsv @@ to_tsquery('english', "
+                "quote_literal(t.lexeme))) FROM {term} t WHERE t.df > 0 OR t.lexeme IN ('budget', 'harbour')"
+            )
+        )
+        rows = cur.fetchall()
+        cur.execute(keywords._sql("SELECT count(*), count(DISTINCT chunk) FROM {posting}"))
+        postings, chunks = cur.fetchone()  # type: ignore[misc]
+    assert names and rows and all(df == counted for _, df, counted in rows)
+    assert dict((lexeme, df) for lexeme, df, _ in rows)["budget"] == 0
+    assert chunks == 4 and postings > 4
+    assert keywords.search("budget", 5) == []
+    assert [p.chunk.id for p in keywords.search("parking harbour", 1)] == ["c2"]
+
+
+def test_the_article_table_answers_stats_and_listings(db: Database, request: pytest.FixtureRequest) -> None:
+    keywords = index(db, request)
+    two = [chunk(10, "First part.", article="big"), chunk(11, "Second part.", article="big")]
+    two[1] = Chunk(**{**two[1].__dict__, "index": 1})
+    keywords.write([*CORPUS, *two], [])
+    stats = keywords.articles.stats(keywords.count())
+    assert (stats.articles, stats.chunks) == (6, 7)
+    assert stats.sources == {"Wire": 4, "Fast News": 2}
+    assert (stats.first_published, stats.last_published) == ("2024-01-01", "2024-01-07")
+    keywords.delete(["c10"])
+    assert {a.article_id for a in keywords.articles.articles()} == {"a1", "a2", "a3", "a4", "a5", "big"}
+    keywords.delete(["c11", "c3", "c5"])
+    stats = keywords.articles.stats(keywords.count())
+    assert (stats.articles, stats.sources) == (3, {"Wire": 3})
