@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from assistant.answering.followup import FollowUpRewriter
     from assistant.answering.records import Answerer
     from assistant.retrieval import Retriever
+    from assistant.retrieval.semantic import SentenceSimilarity
     from ingest.chunking import Chunker, TokenSpans
     from ingest.ledger import Ledger
     from vectorstore.base import ChunkStore
@@ -114,9 +115,14 @@ class NewsAssistant:
         return factory.make_language_model(self.settings)
 
     @cached_property
+    def similarity(self) -> SentenceSimilarity:
+        """How close sentences are in meaning to a question, under `embeddings` (vectors cached)."""
+        return factory.make_similarity(self.embeddings)
+
+    @cached_property
     def answerer(self) -> Answerer:
         """The answerer: generative over `language_model` when there is one, else extractive."""
-        return factory.make_answerer(self.settings, self.language_model)
+        return factory.make_answerer(self.settings, self.language_model, self.similarity, self.store)
 
     @cached_property
     def rewriter(self) -> FollowUpRewriter:
