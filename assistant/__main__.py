@@ -99,14 +99,21 @@ def _serve(args: argparse.Namespace, open_assistant: Callable[[Settings], NewsAs
 
 
 def render(answer: Answer) -> str:
-    """Return the answer and its sources as plain text for a terminal."""
-    lines = [answer.text]
+    """Return the answer and its sources as plain text for a terminal; the short answer that
+    opens it in bold (``**Kataib Hezbollah** [1]``)."""
+    text = answer.text
+    short = answer.short_answer
+    if short is not None and text.startswith(short.text):
+        text = f"**{short.text}**{text[len(short.text) :]}"
+    lines = [text]
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
     for citation in answer.citations:
         meta = ", ".join(part for part in (citation.source, citation.published) if part)
         flag = "" if citation.verified else "  [unverified: does not clearly support what cites it]"
+        if citation.suspicious:
+            flag += "  [suspicious: the passage holds instructions aimed at an AI model]"
         lines.append(f"[{citation.n}] {citation.title}" + (f" ({meta})" if meta else "") + flag)
         if citation.url:
             lines.append(f"    {citation.url}")
@@ -114,6 +121,7 @@ def render(answer: Answer) -> str:
     for status, heading in (
         ("unsupported", "Not supported by the passages cited"),
         ("uncited", "No source cited"),
+        ("suspicious", "Repeats an instruction that a passage aims at an AI model"),
     ):
         flagged = [check for check in answer.sentences if check.status == status]
         if flagged:

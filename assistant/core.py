@@ -123,7 +123,7 @@ class NewsAssistant:
     @cached_property
     def answerer(self) -> Answerer:
         """The answerer: generative over `language_model` when there is one, else extractive."""
-        return factory.make_answerer(self.settings, self.language_model)
+        return factory.make_answerer(self.settings, self.language_model, self.similarity, self.store)
 
     @cached_property
     def rewriter(self) -> FollowUpRewriter:

@@ -22,6 +22,7 @@ from vectorstore.hybrid import NewsStore
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
+    from assistant.answering.extractive import Outlets
     from assistant.answering.followup import FollowUpRewriter
     from assistant.answering.records import Answerer
     from assistant.llm import LanguageModel
@@ -238,13 +239,6 @@ def make_retriever(
     return DenseRetriever(store)
 
 
-def make_similarity(embeddings: Embeddings) -> SentenceSimilarity:
-    """Return the question-sentence similarity under the index's own embedder (vectors cached by text)."""
-    from assistant.retrieval.semantic import SentenceSimilarity
-
-    return SentenceSimilarity(embeddings)
-
-
 def make_language_model(settings: Settings) -> LanguageModel | None:
     """Return the language model ``NEWSQA_LLM`` names (its chat model built on first use), or
     None for the extractive answerer."""
@@ -278,12 +272,28 @@ def make_language_model(settings: Settings) -> LanguageModel | None:
     return None
 
 
-def make_answerer(settings: Settings, llm: LanguageModel | None = None) -> Answerer:
+def make_similarity(embeddings: Embeddings) -> SentenceSimilarity:
+    """Return the question-sentence similarity under the index's own embedder (vectors cached by text)."""
+    from assistant.retrieval.semantic import SentenceSimilarity
+
+    return SentenceSimilarity(embeddings)
+
+
+def make_answerer(
+    settings: Settings,
+    llm: LanguageModel | None = None,
+    similarity: SentenceSimilarity | None = None,
+    outlets: Outlets | None = None,
+) -> Answerer:
     """Return the generative answerer over ``llm``, or the offline extractive one without it.
 
-    The extractive answerer also stands in whenever the language model fails.
+    The extractive answerer also stands in whenever the language model fails. ``similarity``
+    lets it choose sentences for meaning as well as words; ``outlets`` (the store) tells it
+    which outlets the index holds.
     """
-    extractive = ExtractiveAnswerer(settings.answer_sentences, settings.min_support, settings.abstain_names)
+    extractive = ExtractiveAnswerer(
+        settings.answer_sentences, settings.min_support, settings.abstain_names, similarity, outlets
+    )
     if llm is None:
         return extractive
     from assistant.answering.check import CitationChecker

@@ -225,12 +225,13 @@ class Settings(BaseSettings):
         ),
     )
     abstain_names: int = Field(
-        2,
+        1,
         ge=0,
         description=(
-            "Abstain when at least this many of the names a question gives appear in none of the "
-            "retrieved passages (0 turns the check off). A question citing an outlet that none of "
-            "the passages comes from is always declined."
+            "Abstain when at least this many of the names a question gives (people, organisations, "
+            "places, products, events, as spaCy finds them) have no word in any of the retrieved "
+            "passages (0 turns the check off). A question citing an outlet that none of the passages "
+            "comes from is always declined."
         ),
     )
     citation_min_overlap: float = Field(

@@ -47,12 +47,17 @@ def test_ingest_then_ask_json_gives_the_cited_camp_taji_answer(tmp_path: Path, s
         "standalone_question",
         "verified",
         "sentences",
+        "short_answer",
+        "outlets",
     }
     assert "Kataib Hezbollah" in answer["answer"] and answer["abstained"] is False
+    assert answer["short_answer"]["text"] == "Kataib Hezbollah" and answer["short_answer"]["n"] == 1
+    assert answer["answer"].startswith("Kataib Hezbollah [1]. Fast News, March 2020: ")
     citation = answer["citations"][0]
     assert set(citation) == {"n", "article_id", "title", "source", "published", "url", "passage", "quote"} | {
         "quote_start",
         "verified",
+        "suspicious",
     }
     assert (answer["answerer"], answer["note"], answer["verified"]) == ("extractive", None, True)
     assert (citation["source"], citation["published"]) == ("Fast News", "2020-03")

@@ -92,6 +92,17 @@ def badge_html(citation: Citation, checked: bool) -> str:
     )
 
 
+def suspicious_html(citation: Citation) -> str:
+    """Return the card's warning when its passage holds instructions aimed at an AI model."""
+    if not citation.suspicious:
+        return ""
+    return (
+        '<span class="nqa-badge nqa-badge-doubt nqa-suspicious" title="This passage holds text '
+        "aimed at an AI model (for example &quot;ignore previous instructions&quot;): article text "
+        'should never say that. Read it with care.">⚠ suspicious</span>'
+    )
+
+
 def source_card_html(citation: Citation, turn: int, checked: bool = False) -> str:
     """Return a card: number, linked title, outlet and date, mark, quote in context, passage.
 
@@ -126,7 +137,7 @@ def source_card_html(citation: Citation, turn: int, checked: bool = False) -> st
     return (
         f'<div class="nqa-card{doubt}" id="src-{turn}-{citation.n}">'
         f'<div class="nqa-head"><span class="nqa-n">{citation.n}</span>{heading}'
-        f"{badge_html(citation, checked)}</div>"
+        f"{badge_html(citation, checked)}{suspicious_html(citation)}</div>"
         f'<div class="nqa-meta">{" · ".join(meta) or "outlet and date unknown"}</div>'
         f'<div class="nqa-quote">{quote}</div>{full}</div>'
     )

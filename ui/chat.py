@@ -94,7 +94,7 @@ def show_answer(result: Answer, filters: Filters, turn: int) -> None:
         st.warning(render.markdown_text(result.note), icon=":material/warning:")
     if result.standalone_question:
         st.html(f'<div class="nqa-searched">Searched for: {render.text(result.standalone_question)}</div>')
-    st.html(render.answer_html(result, turn))
+    _answer_text(result, turn)
     checked = bool(result.sentences)
     if not result.verified:
         st.caption(
@@ -112,6 +112,24 @@ def show_answer(result: Answer, filters: Filters, turn: int) -> None:
         st.altair_chart(charts.timeline_chart(rows), width="stretch")
     for citation in result.citations:
         st.html(source_card_html(citation, turn, checked))
+
+
+def _answer_text(result: Answer, turn: int) -> None:
+    """Show the answer text; the outlets a question names side by side, one column each."""
+    sides = result.outlets
+    if len(sides) < 2:
+        st.html(render.answer_html(result, turn))
+        return
+    if sides[0].start > 0:
+        st.html(render.answer_html(result, turn, 0, sides[0].start))
+    for column, side in zip(st.columns(len(sides)), sides, strict=True):
+        with column:
+            st.html(
+                f'<div class="nqa-side"><div class="nqa-side-outlet">{render.text(side.outlet)}</div>'
+                f"{render.answer_html(result, turn, side.start, side.end)}</div>"
+            )
+    if sides[-1].end < len(result.text):
+        st.html(render.answer_html(result, turn, sides[-1].end, len(result.text)))
 
 
 def _answered_by(result: Answer) -> str:

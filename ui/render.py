@@ -20,6 +20,7 @@ _MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")
 _WHY = {
     "unsupported": "The passages this sentence cites don't contain all of it",
     "uncited": "This sentence cites no passage",
+    "suspicious": "This sentence repeats an instruction that a passage aims at an AI model",
 }
 
 
@@ -58,12 +59,14 @@ def ago(moment: datetime, now: datetime | None = None) -> str:
     return f"{count} {unit}{'s' if count > 1 else ''} ago"
 
 
-def answer_html(answer: Answer, turn: int) -> str:
-    """Return the answer text, escaped, each ``[n]`` a link to source card ``n`` of this turn.
+def answer_html(answer: Answer, turn: int, start: int = 0, end: int | None = None) -> str:
+    """Return the answer text (or ``text[start:end]``), escaped, each ``[n]`` a link to source
+    card ``n`` of this turn, the short answer that opens it in bold.
 
     Sentences that their cited passages don't support, or that cite none, are underlined
     and marked "unverified"; so is each marker whose passage doesn't support its sentence.
     """
+    end = len(answer.text) if end is None else end
     known = {citation.n for citation in answer.citations}
 
     def linked(fragment: str, doubtful: tuple[int, ...] = ()) -> str:
@@ -81,13 +84,20 @@ def answer_html(answer: Answer, turn: int) -> str:
         return _MARKER.sub(link, text(fragment))
 
     parts = []
-    position = 0
+    position = start
     for check in answer.sentences:
+        if check.end <= start or check.start >= end:
+            continue
         parts.append(linked(answer.text[position : check.start]))
         parts.append(_sentence_html(linked(answer.text[check.start : check.end], check.doubtful), check))
         position = check.end
-    parts.append(linked(answer.text[position:]))
-    return f'<div class="nqa-answer">{"".join(parts)}</div>'
+    parts.append(linked(answer.text[position:end]))
+    body = "".join(parts)
+    short = answer.short_answer
+    if short is not None and start == 0 and answer.text.startswith(short.text):
+        escaped = text(short.text)
+        body = f'<strong class="nqa-short">{escaped}</strong>' + body[len(escaped) :]
+    return f'<div class="nqa-answer">{body}</div>'
 
 
 def _sentence_html(body: str, check: SentenceCheck) -> str:

@@ -11,6 +11,10 @@ no passage says. After generation:
    exact substring of the passage, for highlighting) and is *verified* only when every
    sentence citing it rests on it.
 
+A sentence that repeats an instruction aimed at a model (`assistant.answering.injection`), or
+that only the instruction sentences of its passages support, is *suspicious*: a model that
+obeyed an injected "say that ..." never gets its sentence marked verified.
+
 This is a lexical check, not entailment: it catches invented names, numbers and passage
 mix-ups, but a sentence that reuses a passage's words to say something else still passes.
 """
@@ -21,6 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answering.injection import instruction_spans, is_instruction, is_suspicious
 from assistant.answering.records import Citation, SentenceCheck, SentenceStatus
 from ingest.text.names import digit_numbers, names, numbers
 from ingest.text.sentences import sentence_spans
@@ -51,7 +56,8 @@ class Checked:
 
     @property
     def supported(self) -> bool:
-        """True when at least one sentence is supported by the passages it cites."""
+        """True when at least one sentence is supported by the passages it cites (a suspicious one
+        is not)."""
         return any(check.status == "supported" for check in self.sentences)
 
 
@@ -119,6 +125,11 @@ class CitationChecker:
         text, order = renumber(reply, len(passages))
         cited = [passages[n - 1] for n in order]
         facts = [_Facts.of(p.text) for p in cited]
+        # What each passage vouches for once its instructions to a model are left out.
+        clean = [
+            _Facts.of(_without_instructions(p.text)) if is_suspicious(p.text) else f
+            for p, f in zip(cited, facts, strict=True)
+        ]
         checks: list[SentenceCheck] = []
         uses: dict[int, list[tuple[_Claim, bool, float]]] = {}
         for start, end in answer_sentences(text):
@@ -128,13 +139,21 @@ class CitationChecker:
             if not cites:
                 claims = len(claim.words) >= 2 or claim.names or claim.numbers
                 uncited = bool(claims) and not _NOTE.search(sentence)
-                checks.append(SentenceCheck(start, end, (), "uncited" if uncited else "note"))
+                kind: SentenceStatus = "uncited" if uncited else "note"
+                checks.append(
+                    SentenceCheck(start, end, (), "suspicious" if is_instruction(sentence) else kind)
+                )
                 continue
             joint = _Facts(frozenset(), frozenset())
+            honest = _Facts(frozenset(), frozenset())
             for n in cites:
                 joint = joint | facts[n - 1]
+                honest = honest | clean[n - 1]
             missing = claim.missing(joint)
             supported = claim.coverage(joint) >= self.min_overlap and not missing
+            injected = is_instruction(sentence) or (
+                supported and (claim.coverage(honest) < self.min_overlap or bool(claim.missing(honest)))
+            )
             doubtful = []
             for n in cites:
                 alone = claim.coverage(facts[n - 1])
@@ -145,6 +164,11 @@ class CitationChecker:
                 if not rests:
                     doubtful.append(n)
             status: SentenceStatus = "supported" if supported else "unsupported"
+            if injected:
+                status = "suspicious"
+                doubtful = list(cites)
+                for n in cites:
+                    uses[n][-1] = (claim, False, uses[n][-1][2])
             checks.append(SentenceCheck(start, end, cites, status, missing, tuple(doubtful)))
         citations = [_cite(n, cited[n - 1], uses.get(n, [])) for n in range(1, len(order) + 1)]
         return Checked(text, citations, checks)
@@ -199,4 +223,14 @@ def _cite(n: int, passage: Passage, uses: list[tuple[_Claim, bool, float]]) -> C
     if best_claim is not None:
         start, end = max(spans, key=lambda span: best_claim.overlap(passage.text[span[0] : span[1]]))
     verified = bool(uses) and all(rests for _, rests, _ in uses)
-    return Citation.from_passage(n, passage, start, end, verified=verified)
+    return Citation.from_passage(
+        n, passage, start, end, verified=verified, suspicious=is_suspicious(passage.text)
+    )
+
+
+def _without_instructions(text: str) -> str:
+    """Return a passage's text with its sentences aimed at a model blanked out."""
+    chars = list(text)
+    for start, end in instruction_spans(text):
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)

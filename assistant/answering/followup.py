@@ -116,6 +116,12 @@ def _first_line(reply: str) -> str:
     return ""
 
 
+def own_question(question: str) -> str:
+    """Return a rule-rewritten follow-up without the earlier questions it carries as context
+    ("Who did Trump blame?" of "Who did Trump blame? (following up on: ...)")."""
+    return _split(question)[0]
+
+
 def _split(question: str) -> tuple[str, list[str]]:
     """Split a rule-rewritten question into its own text and the context it carries."""
     if question.endswith(")") and _CONTEXT in question:

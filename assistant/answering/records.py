@@ -33,10 +33,20 @@ class Citation:
     """False when some sentence citing this passage is not supported by it (generated
     answers only: an extractive answer quotes the passage itself, so its citations hold).
     `SentenceCheck.doubtful` says which sentences."""
+    suspicious: bool = False
+    """True when the passage holds text that reads as instructions to an AI model ("Ignore
+    previous instructions..."): article text should never say that, so read it with care."""
 
     @classmethod
     def from_passage(
-        cls, n: int, passage: Passage, start: int, end: int, *, verified: bool = True
+        cls,
+        n: int,
+        passage: Passage,
+        start: int,
+        end: int,
+        *,
+        verified: bool = True,
+        suspicious: bool = False,
     ) -> Citation:
         """Cite ``passage.text[start:end]`` of a retrieved passage as citation ``n``."""
         chunk = passage.chunk
@@ -52,6 +62,7 @@ class Citation:
             quote_start=start,
             chunk_id=chunk.id,
             verified=verified,
+            suspicious=suspicious,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,10 +78,56 @@ class Citation:
             "quote": self.quote,
             "quote_start": self.quote_start,
             "verified": self.verified,
+            "suspicious": self.suspicious,
         }
 
 
-SentenceStatus = Literal["supported", "unsupported", "uncited", "note"]
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The name, place, date, number or amount that answers the question, as a quote states it."""
+
+    text: str
+    """The span, exactly as it stands in the quoted sentence."""
+    n: int
+    """The citation whose quote holds the span."""
+    start: int
+    """Offset of the span in that citation's passage: ``passage[start:start + len(text)] == text``."""
+    kind: str
+    """What was asked for: ``person``, ``organisation``, ``place``, ``date``, ``number``,
+    ``amount`` or ``name``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the short answer as the JSON object the CLI prints."""
+        return {"text": self.text, "n": self.n, "start": self.start, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class OutletSide:
+    """One outlet the question names, and the citations that quote it (none: no passage of
+    that outlet answers)."""
+
+    outlet: str
+    cites: tuple[int, ...] = ()
+    start: int = 0
+    """Offset of this side's part in `Answer.text` (its quotes, or the sentence saying it has none)."""
+    end: int = 0
+
+    @property
+    def found(self) -> bool:
+        """True when a passage of this outlet is quoted."""
+        return bool(self.cites)
+
+    def to_dict(self, text: str) -> dict[str, Any]:
+        """Return the side as a JSON object, with its part cut from the answer ``text``."""
+        return {
+            "outlet": self.outlet,
+            "cites": list(self.cites),
+            "found": self.found,
+            "text": text[self.start : self.end],
+        }
+
+
+SentenceStatus = Literal["supported", "unsupported", "uncited", "note", "suspicious"]
 
 
 @dataclass(frozen=True)
@@ -85,7 +142,8 @@ class SentenceCheck:
     status: SentenceStatus
     """``supported``: its cited passages hold its words, names and numbers; ``unsupported``:
     they don't; ``uncited``: a claim with no citation; ``note``: says something about the
-    passages themselves (that they disagree, or lack the answer)."""
+    passages themselves (that they disagree, or lack the answer); ``suspicious``: it repeats
+    an instruction aimed at an AI model that a cited passage holds."""
     missing: tuple[str, ...] = ()
     """Names and numbers of the sentence that no cited passage contains."""
     doubtful: tuple[int, ...] = ()
@@ -94,7 +152,7 @@ class SentenceCheck:
     @property
     def flagged(self) -> bool:
         """True when the UI should mark the sentence as not backed by a source."""
-        return self.status in ("unsupported", "uncited")
+        return self.status in ("unsupported", "uncited", "suspicious")
 
     def to_dict(self, text: str) -> dict[str, Any]:
         """Return the check as a JSON object, with the sentence cut from the answer ``text``."""
@@ -126,6 +184,11 @@ class Answer:
     """Per-sentence citation checks of a generated answer (empty for extractive ones)."""
     standalone_question: str | None = None
     """The question as rewritten from the conversation, when it was a follow-up."""
+    short_answer: ShortAnswer | None = None
+    """The span that answers a who / which / where / when / how many / how much question,
+    when a quote clearly states one; the text then opens with it."""
+    outlets: list[OutletSide] = field(default_factory=list)
+    """The outlets the question names, side by side, each with the citations quoting it."""
 
     @property
     def verified(self) -> bool:
@@ -144,6 +207,8 @@ class Answer:
             "standalone_question": self.standalone_question,
             "verified": self.verified,
             "sentences": [check.to_dict(self.text) for check in self.sentences],
+            "short_answer": self.short_answer.to_dict() if self.short_answer else None,
+            "outlets": [side.to_dict(self.text) for side in self.outlets],
         }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.evaluation.metrics import RETRIEVAL_KEYS
+from assistant.settings import LLM_CHOICES
 
 DEFAULT_STORE = Path("eval-stores")
 
@@ -43,6 +44,14 @@ def add_eval_command(commands: Any) -> None:
     parser.add_argument(
         "--details", type=Path, metavar="FILE", help="write per-question results (JSON Lines)"
     )
+    parser.add_argument(
+        "--llm",
+        choices=LLM_CHOICES,
+        help="who writes the answers (default NEWSQA_LLM or extractive): measure a language model's accuracy",
+    )
+    parser.add_argument(
+        "--model", metavar="NAME", help="the language model's name (default NEWSQA_LLM_MODEL)"
+    )
 
 
 def run_eval(args: argparse.Namespace) -> int:
@@ -55,8 +64,20 @@ def run_eval(args: argparse.Namespace) -> int:
     for path, flag in ((args.corpus, "--corpus"), (args.questions, "--questions")):
         if not path.is_file():
             raise NewsQAError(f"{flag} {path}: no such file")
+    from assistant.settings import Settings
+
     store = args.store or DEFAULT_STORE / args.corpus.stem
-    report = evaluate(args.corpus, args.questions, store, k=args.k, baseline=args.baseline, half=args.half)
+    chosen = {key: value for key, value in (("llm", args.llm), ("llm_model", args.model)) if value}
+    settings = Settings(**chosen)
+    report = evaluate(
+        args.corpus,
+        args.questions,
+        store,
+        k=args.k,
+        baseline=args.baseline,
+        settings=settings,
+        half=args.half,
+    )
     details = report.pop("details")
     if args.details:
         args.details.write_text("".join(json.dumps(row) + "\n" for row in details), encoding="utf-8")
@@ -80,8 +101,13 @@ def render(report: dict[str, Any]) -> str:
     for kind, values in ours["by_type"].items():
         row(kind.removesuffix("_query"), values, base["by_type"].get(kind) if base else None)
     lines.append("")
+    lines.append(f"answers by {report.get('answerer', 'extractive')}")
     for key, value in report["answers"].items():
-        lines.append(f"{key:<32}{value:>10.4f}")
+        if isinstance(value, dict):
+            for kind, number in value.items():
+                lines.append(f"{key + ' ' + kind.removesuffix('_query'):<32}{number:>10.4f}")
+        else:
+            lines.append(f"{key:<32}{value:>10.4f}")
     latency = report["latency_ms"]
     line = f"{'latency_ms p50 / p95':<32}{latency['p50']:>10.1f} / {latency['p95']:.1f}"
     if base:

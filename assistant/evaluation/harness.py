@@ -18,16 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.check import answer_sentences
 from assistant.errors import NewsQAError
 from assistant.evaluation.metrics import (
     RetrievalScore,
+    accurate,
     answer_found,
     by_type,
+    in_first_sentence,
     mean_scores,
     percentile,
     rounded,
     score_retrieval,
     share,
+    short_answer_found,
 )
 from assistant.factory import index_identity
 from assistant.settings import Settings
@@ -171,6 +175,7 @@ def evaluate(
         index_seconds=round(index_seconds, 1), index_reused=reused, k=k, corpus=str(corpus), store=str(store)
     )
     report["answers"] = _answer_metrics(questions, ours)
+    report["answerer"] = bot.answerer_label
     report["details"] = ours.details
     if baseline:
         report["baseline"] = _run_baseline(corpus, store / "baseline", questions, k, bot, say)
@@ -193,12 +198,20 @@ def _run_ours(bot: Any, questions: Sequence[Question], k: int) -> Outcome:
         outcome.scores.append(score)
         outcome.types.append(question.type)
         quotes = [citation.quote for citation in answer.citations[:3]]
+        short = answer.short_answer.text if answer.short_answer else None
+        spans = answer_sentences(answer.text)
+        first = answer.text[spans[0][0] : spans[0][1]] if spans else answer.text
         outcome.details.append(
             {
                 "id": question.id,
                 "type": question.type,
                 "abstained": answer.abstained,
                 "answer_found": answer_found(question.answer, answer.text, quotes),
+                "short_answer": short,
+                "short_answer_found": short_answer_found(question.answer, short),
+                "answer_in_first_sentence": in_first_sentence(question.answer, first),
+                "accurate": accurate(question.answer, answer.text, answer.abstained, question.type == NULL),
+                "fell_back": answer.note is not None,
                 "articles": [passage.chunk.article_id for passage in answer.passages],
                 **(score.as_dict() if question.evidence else {}),
             }
@@ -222,15 +235,28 @@ def _report(questions: Sequence[Question], outcome: Outcome, k: int) -> dict[str
     }
 
 
-def _answer_metrics(questions: Sequence[Question], outcome: Outcome) -> dict[str, float]:
+def _answer_metrics(questions: Sequence[Question], outcome: Outcome) -> dict[str, Any]:
+    """Return the answer metrics: the gold answer found (anywhere, in the short answer, in the
+    first sentence) for inference questions, abstentions, and the paper's accuracy by type."""
     rows = list(zip(questions, outcome.details, strict=True))
-    return rounded(
+    inference = [d for q, d in rows if q.type == INFERENCE]
+    metrics: dict[str, Any] = rounded(
         {
-            "inference_answer_found": share(d["answer_found"] for q, d in rows if q.type == INFERENCE),
+            "inference_answer_found": share(d["answer_found"] for d in inference),
+            "short_answer_found": share(d["short_answer_found"] for d in inference),
+            "short_answer_given": share(d["short_answer"] is not None for d in inference),
+            "answer_in_first_sentence": share(d["answer_in_first_sentence"] for d in inference),
             "null_abstained": share(d["abstained"] for q, d in rows if q.type == NULL),
             "false_abstained": share(d["abstained"] for q, d in rows if q.type != NULL),
+            "accuracy": share(d["accurate"] for _, d in rows),
+            "fell_back": share(d["fell_back"] for _, d in rows),
         }
     )
+    kinds = sorted({q.type for q in questions})
+    metrics["accuracy_by_type"] = rounded(
+        {kind: share(d["accurate"] for q, d in rows if q.type == kind) for kind in kinds}
+    )
+    return metrics
 
 
 def _run_baseline(

@@ -10,6 +10,7 @@ holds it, and divides by ``min(len(gold), 10)``.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
@@ -85,6 +86,43 @@ def answer_found(gold_answer: str, answer_text: str, quotes: Sequence[str]) -> b
     """Return True when the gold answer, ignoring case, is in the answer text or one of the quotes."""
     wanted = gold_answer.casefold().strip()
     return bool(wanted) and any(wanted in text.casefold() for text in (answer_text, *quotes))
+
+
+def _bare(answer: str) -> str:
+    """Return a gold answer as a span would hold it: no leading article or closing period, case folded."""
+    return re.sub(r"^(?:the|a|an)\s+", "", answer.strip().rstrip("."), flags=re.IGNORECASE).casefold()
+
+
+def short_answer_found(gold_answer: str, short_answer: str | None) -> bool:
+    """Return True when the gold answer (leading "The" aside) is inside the short answer."""
+    wanted = _bare(gold_answer)
+    return bool(wanted and short_answer) and wanted in str(short_answer).casefold()
+
+
+def in_first_sentence(gold_answer: str, first_sentence: str) -> bool:
+    """Return True when the gold answer, ignoring case, is in the answer's first sentence."""
+    wanted = gold_answer.casefold().strip()
+    return bool(wanted) and wanted in first_sentence.casefold()
+
+
+_YES_NO = re.compile(r"\b(yes|no)\b", re.IGNORECASE)
+
+
+def accurate(gold_answer: str, reply: str, abstained: bool, null: bool) -> bool:
+    """Return True when the reply holds the gold answer, as the MultiHop-RAG paper scores replies.
+
+    A question the corpus can't answer is answered right by abstaining; a yes/no question by
+    the reply's first yes or no; any other by the gold answer inside the reply (case aside).
+    """
+    if null:
+        return abstained
+    if abstained:
+        return False
+    gold = gold_answer.strip().rstrip(".").casefold()
+    if gold in ("yes", "no"):
+        said = _YES_NO.search(reply)
+        return said is not None and said.group(1).casefold() == gold
+    return bool(gold) and gold in reply.casefold()
 
 
 def share(flags: Iterable[bool]) -> float:

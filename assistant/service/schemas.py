@@ -61,6 +61,11 @@ class CitationOut(Body):
     quote: str
     quote_start: int
     verified: bool
+    suspicious: bool = Field(
+        False,
+        description='The passage holds text aimed at an AI model ("ignore previous instructions"): '
+        "read it with care.",
+    )
 
 
 class SentenceOut(Body):
@@ -68,9 +73,29 @@ class SentenceOut(Body):
 
     sentence: str
     cites: list[int]
-    status: Literal["supported", "unsupported", "uncited", "note"]
+    status: Literal["supported", "unsupported", "uncited", "note", "suspicious"]
     missing: list[str]
     doubtful: list[int]
+
+
+class ShortAnswerOut(Body):
+    """The name, place, date, number or amount that answers the question, as a quote states it."""
+
+    text: str = Field(description="The span, word for word as the cited sentence has it.")
+    n: int = Field(description="The citation whose quote holds it.")
+    start: int = Field(description="Its offset in that citation's passage.")
+    kind: str = Field(
+        description="What was asked for: person, organisation, place, date, number, amount, name."
+    )
+
+
+class OutletOut(Body):
+    """One outlet the question names, with the citations quoting it (none: no passage of it answers)."""
+
+    outlet: str
+    cites: list[int]
+    found: bool
+    text: str = Field(description="This outlet's part of the answer text.")
 
 
 class AnswerOut(Body):
@@ -88,6 +113,14 @@ class AnswerOut(Body):
     standalone_question: str | None
     verified: bool
     sentences: list[SentenceOut]
+    short_answer: ShortAnswerOut | None = Field(
+        None,
+        description="For a who / where / when / how many / how much question, the span that answers "
+        "it; the answer text opens with it. None when no quote clearly states one.",
+    )
+    outlets: list[OutletOut] = Field(
+        default_factory=list, description="The outlets the question names, side by side."
+    )
 
     @classmethod
     def of(cls, answer: Answer) -> AnswerOut:

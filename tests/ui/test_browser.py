@@ -182,6 +182,10 @@ def test_upload_ask_and_read_the_sources_in_a_real_browser(browser: Browser, cha
     ask(page, QUESTION)
     answer = page.locator(".nqa-answer")
     expect(answer).to_contain_text("Kataib Hezbollah")
+    # The answer opens with the short answer, in bold, cited from the first card.
+    short = answer.locator("strong.nqa-short")
+    expect(short).to_have_text("Kataib Hezbollah")
+    assert answer.inner_text().startswith("Kataib Hezbollah [1]")
     card = page.locator("#src-1-1")
     expect(card).to_contain_text("Fast News · March 2020")
     expect(card.locator(".nqa-quote mark")).to_be_visible()  # the cited sentence, highlighted

@@ -265,3 +265,29 @@ def test_article_text_stays_inside_its_fenced_passage(make_bot: MakeBot, server:
         f"Question: {QUESTION}\n\nAnswer from the passages above only, citing them as [n]."
     )
     assert answer.verified
+
+
+def test_a_sentence_that_obeys_an_injected_instruction_is_never_verified(
+    make_bot: MakeBot, server: ScriptedLLMServer
+) -> None:
+    bot = make_bot()
+    n = number_of(bot, "Ignore previous instructions")
+    server.script(f"The attack was blamed on Russia [{n}].")
+    answer = bot.ask(QUESTION)
+    # The council passage holds the instruction: the model repeating it is not supported, so
+    # the extractive answer stands in, and the council passage, if cited, is flagged.
+    assert all(
+        "Russia" not in check.to_dict(answer.text)["sentence"]
+        for check in answer.sentences
+        if not check.flagged
+    )
+    assert not answer.verified or "Russia" not in answer.text
+    kataib = number_of(bot, "Kataib")
+    server.script(f"Officials blamed Kataib Hezbollah [{kataib}]. The attack was blamed on Russia [{n}].")
+    mixed = bot.ask(QUESTION)
+    flagged = [check for check in mixed.sentences if check.status == "suspicious"]
+    assert [mixed.text[c.start : c.end] for c in flagged] == [f"The attack was blamed on Russia [{n}]."]
+    assert not mixed.verified
+    council = next(c for c in mixed.citations if "Ignore previous" in c.passage)
+    assert council.suspicious and not council.verified
+    assert mixed.to_dict()["citations"][council.n - 1]["suspicious"] is True

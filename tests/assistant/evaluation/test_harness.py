@@ -51,7 +51,19 @@ def test_the_report_recomputes_from_what_retrieve_returns(smoke: tuple[Path, Pat
     # The three smoke articles hold every answerable question's evidence.
     assert report["retrieval"]["hits@10"] == 1.0
     assert report["baseline"]["retrieval"]["questions"] == 17
-    assert set(report["answers"]) == {"inference_answer_found", "null_abstained", "false_abstained"}
+    assert set(report["answers"]) == {"inference_answer_found", "null_abstained", "false_abstained"} | {
+        "short_answer_found",
+        "short_answer_given",
+        "answer_in_first_sentence",
+        "accuracy",
+        "accuracy_by_type",
+        "fell_back",
+    }
+    # The short-answer figures recompute from the details: the gold answer inside the short answer.
+    inference = [d for d in report["details"] if d["type"] == "inference_query"]
+    found = [d for d in inference if d["short_answer_found"]]
+    assert report["answers"]["short_answer_found"] == pytest.approx(len(found) / len(inference), abs=1e-4)
+    assert all(d["short_answer"] for d in found)
     assert report["answers"]["null_abstained"] in (0.0, 1.0)  # one null question in the smoke set
     assert report["latency_ms"]["p95"] >= report["latency_ms"]["p50"] > 0
     assert report["index_seconds"] > 0 and not report["index_reused"]

@@ -20,6 +20,8 @@ CLI_KEYS = {"question", "answer", "abstained", "citations", "answerer", "note"} 
     "standalone_question",
     "verified",
     "sentences",
+    "short_answer",
+    "outlets",
 }
 
 
@@ -49,6 +51,13 @@ def test_ask_returns_what_the_command_line_prints(indexed: Running) -> None:
     assert set(answer) == CLI_KEYS
     assert answer == indexed.bot.ask(QUESTION).to_dict()
     assert "Kataib Hezbollah" in answer["answer"] and answer["abstained"] is False
+    # The answer leads with its short answer, cut from the quote it cites.
+    short = answer["short_answer"]
+    assert short["text"] == "Kataib Hezbollah" and answer["answer"].startswith(
+        f"Kataib Hezbollah [{short['n']}]."
+    )
+    quoted = answer["citations"][short["n"] - 1]
+    assert quoted["passage"][short["start"] : short["start"] + len(short["text"])] == short["text"]
     cited = answer["citations"][0]
     assert (cited["source"], cited["published"]) == ("Fast News", "2020-03")
     assert cited["quote"] in cited["passage"]

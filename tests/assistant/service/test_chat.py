@@ -37,11 +37,15 @@ def test_a_completion_is_the_answer_with_its_sources_and_the_citations_as_data(i
     content = completion.choices[0].message.content or ""
     answer = indexed.bot.ask(QUESTION)
     assert content.startswith(answer.text) and "Kataib Hezbollah" in content
-    assert "\n\nSources:\n- [1] [2] [3] Rockets hit Camp Taji" in content
+    # Only the quote that carries the answer is given: one sentence of the Camp Taji article.
+    assert "\n\nSources:\n- [1] Rockets hit Camp Taji" in content
     assert "(Fast News, 2020-03)" in content
     extra: dict[str, Any] = completion.model_extra or {}
     assert extra["newsqa"] == answer.to_dict()
     assert extra["newsqa"]["citations"][0]["quote"] in extra["newsqa"]["citations"][0]["passage"]
+    # The reply opens with the short answer, which the structured answer also gives.
+    assert content.startswith("Kataib Hezbollah [1].")
+    assert extra["newsqa"]["short_answer"]["text"] == "Kataib Hezbollah"
 
 
 def test_a_streamed_completion_says_the_same_and_ends_with_the_data(indexed: Running) -> None:
@@ -118,6 +122,8 @@ def test_the_real_model_answers_the_sample_article_through_the_openai_client(
         model="newsqa", messages=[{"role": "user", "content": QUESTION}]
     )
     content = completion.choices[0].message.content or ""
-    assert "Kataib Hezbollah" in content and "(Fast News, 2020-03)" in content
+    assert content.startswith("Kataib Hezbollah [1]. Fast News, March 2020: ")
+    assert "(Fast News, 2020-03)" in content
+    assert (completion.model_extra or {})["newsqa"]["short_answer"]["text"] == "Kataib Hezbollah"
     citation = (completion.model_extra or {})["newsqa"]["citations"][0]
     assert citation["source"] == "Fast News" and citation["quote"] in citation["passage"]
