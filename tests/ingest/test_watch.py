@@ -79,7 +79,7 @@ def test_watch_indexes_new_changed_and_removed_files_until_ctrl_c(tmp_path: Path
     finally:
         watch.process.send_signal(signal.SIGINT)
         try:
-            watch.process.wait(timeout=30)
+            watch.process.wait(timeout=90)  # a loaded machine can take long to shut down
         finally:
             watch.process.kill()
     assert watch.process.returncode == 0

@@ -55,13 +55,18 @@ def store(tmp_path: Path) -> Path:
 
 
 def test_a_read_only_store_answers_questions(store: Path) -> None:
+    answers = []
     for question in (
         "Who was blamed for the Camp Taji attack?",
         "What did Fast News report about Camp Taji?",
     ):
         result = read_only(store, "ask", str(store), question, "1")
         assert result.returncode == 0, result.stderr
-        assert "Kataib Hezbollah" in json.loads(result.stdout)["answer"]
+        answers.append(json.loads(result.stdout))
+    blamed, reported = answers
+    assert blamed["answer"].startswith("Kataib Hezbollah [1]")
+    assert not reported["abstained"] and "Camp Taji" in reported["answer"]
+    assert reported["citations"] and "Camp Taji" in reported["citations"][0][2]  # [n, article, quote]
 
 
 def test_indexing_into_a_read_only_store_is_a_message(store: Path, tmp_path: Path) -> None:
