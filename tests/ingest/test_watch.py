@@ -29,14 +29,26 @@ class Running:
             [sys.executable, "-m", "tests.worker", "cli", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
             env={**os.environ, "NEWSQA_DEBUG": "1"},
+            # A user's terminal delivers Ctrl-C; a test run started in the background (`cmd &`)
+            # ignores SIGINT, and its children would inherit that.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )  # fmt: skip
         self.lines: queue.Queue[str] = queue.Queue()
+        self.errors: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
+        # Drain stderr too: a full pipe would block the process on its next message.
+        self.drainer = threading.Thread(target=self._drain, daemon=True)
+        self.drainer.start()
 
     def _pump(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
             self.lines.put(line)
+
+    def _drain(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.errors.append(line)
 
     def next_report(self, within: float) -> tuple[dict, float]:
         started = time.monotonic()
@@ -79,12 +91,13 @@ def test_watch_indexes_new_changed_and_removed_files_until_ctrl_c(tmp_path: Path
     finally:
         watch.process.send_signal(signal.SIGINT)
         try:
-            watch.process.wait(timeout=90)  # a loaded machine can take long to shut down
-        finally:
+            watch.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
             watch.process.kill()
+            pytest.fail("the watcher did not stop within 30 s of Ctrl-C:\n" + "".join(watch.errors[-40:]))
+    watch.drainer.join(timeout=10)
     assert watch.process.returncode == 0
-    assert watch.process.stderr is not None
-    stderr = watch.process.stderr.read()
+    stderr = "".join(watch.errors)
     assert "Stopped watching." in stderr and "Traceback" not in stderr
     now = state(fake_assistant(store))
     assert now["chroma"] == now["keywords"] == now["records"] and now["journal"] == []
