@@ -5,59 +5,29 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from tests import engines
 from tests.conftest import REPO
 
 # Real processes: left out of `make test-fast`.
 pytestmark = pytest.mark.slow
 
-CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 @contextmanager
 def running_chroma(path: Path) -> Iterator[tuple[dict[str, str], subprocess.Popen[bytes]]]:
     """Start ``chroma run`` on a free port, wait for its heartbeat; yield its settings and process."""
-    if not CHROMA.exists():
-        pytest.skip(f"{CHROMA} is absent (it comes with the chromadb package)")
-    port = free_port()
-    process = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the Chroma server did not start") from None
-                time.sleep(0.3)
-        yield {"NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port)}, process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        with engines.chroma(path) as server:
+            yield server.env(), server.process
+    except engines.Unavailable as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +127,7 @@ def test_the_real_commands_ingest_and_ask_through_the_server(
 
 
 def test_with_the_server_down_both_commands_say_so_without_a_traceback(tmp_path: Path) -> None:
-    port = free_port()  # nothing listens there
+    port = engines.free_port()  # nothing listens there
     env = {**os.environ, "NEWSQA_CHROMA_HOST": "127.0.0.1", "NEWSQA_CHROMA_PORT": str(port)}
     folder = articles(tmp_path / "in", "Wire", 1)
     for command in (["-m", "ingest", str(folder)], ["-m", "assistant", "ask", "Who?"]):

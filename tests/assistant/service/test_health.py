@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,44 +11,20 @@ import openai
 import pytest
 
 from assistant import Settings
+from tests import engines
 from tests.assistant.service.conftest import KEYS, QUESTION, Launch
 from tests.llm_server import free_port_url
 from tests.worker import fake_from_settings
-
-CHROMA = Path(sys.executable).with_name("chroma")
 
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     """A real ``chroma run`` on a free port of 127.0.0.1 (a test may stop it); always stopped."""
-    if not CHROMA.exists():
-        pytest.skip(f"{CHROMA} is absent (it comes with the chromadb package)")
-    port = int(free_port_url().rsplit(":", 1)[1])
-    command = [str(CHROMA), "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1"]
-    process = subprocess.Popen(
-        [*command, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2):
-                    break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, (
-                    "the Chroma server did not start"
-                )
-                time.sleep(0.3)
-        yield process, port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        with engines.chroma(tmp_path / "chroma") as server:
+            yield server.process, server.port
+    except engines.Unavailable as exc:
+        pytest.skip(str(exc))
 
 
 def test_a_working_service_is_up_and_ready_without_a_key(server: Launch) -> None:
