@@ -267,16 +267,9 @@ def _share(remote: dict[str, Any], reference: float | None) -> float:
 
 def write(path: Path, generated: str) -> None:
     """Put the generated part between its markers in the issue-14 section, leaving the rest as it is."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + generated + rest.split(END, 1)[1]
-    elif HEADING in text:
-        at = text.index(HEADING) + len(HEADING)
-        text = text[:at] + "\n\n" + generated + "\n" + text[at:]
-    else:
-        text = text.rstrip("\n") + f"\n\n{HEADING}\n\n{generated}\n"
-    path.write_text(text, encoding="utf-8")
+    from bench import report
+
+    report.write(path, generated, HEADING, START, END)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -373,16 +373,9 @@ def markdown(r: dict[str, Any]) -> str:
 
 def write(path: Path, generated: str) -> None:
     """Put the generated table between its markers under the Issue 15 heading."""
-    text = path.read_text(encoding="utf-8")
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + generated + rest.split(END, 1)[1]
-    elif HEADING in text:
-        at = text.index(HEADING) + len(HEADING)
-        text = text[:at] + "\n\n" + generated + "\n" + text[at:]
-    else:
-        text = text.rstrip("\n") + f"\n\n{HEADING}\n\n{generated}\n"
-    path.write_text(text, encoding="utf-8")
+    from bench import report
+
+    report.write(path, generated, HEADING, START, END)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
