@@ -62,16 +62,12 @@ def _ask(args: argparse.Namespace, open_assistant: Callable[[Settings], NewsAssi
     if answer.note:
         # The user still got an answer (the extractive one): a note, not an error.
         print(f"note: {answer.note}", file=sys.stderr)
-    as_of = bot.read_against(args.question, args.until)
     if args.json:
-        record = answer.to_dict()
-        if as_of is not None:
-            record["read_against"] = {"date": as_of.day.isoformat(), "basis": as_of.basis}
-        print(json.dumps(record, ensure_ascii=False, indent=2))
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(render(answer))
-        if as_of is not None:
-            print(f"\nTime words read against {as_of.describe()}.")
+        if answer.read_against is not None:
+            print(f"\nTime words read against {answer.read_against.describe()}.")
     return 0
 
 

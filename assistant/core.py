@@ -367,7 +367,14 @@ class NewsAssistant:
         for event in self._answer(standalone, passages, failure):
             if isinstance(event, Done):
                 rewritten = standalone if standalone != question else None
-                event = Done(replace(event.answer, question=question, standalone_question=rewritten))
+                event = Done(
+                    replace(
+                        event.answer,
+                        question=question,
+                        standalone_question=rewritten,
+                        read_against=self.read_against(standalone, until),
+                    )
+                )
             yield event
 
     def _standalone(self, question: str, turns: list[Turn]) -> tuple[str, LLMBackendError | None]:

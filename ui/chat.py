@@ -100,10 +100,10 @@ def show_answer(result: Answer, filters: Filters, turn: int) -> None:
         st.caption(
             "Underlined sentences are not backed by the passages they cite: check them in the sources."
         )
-    st.html(
-        f'<div class="nqa-footer">{render.text(_answered_by(result))} · '
-        f"{render.text(filters.describe())}</div>"
-    )
+    footer = [_answered_by(result), filters.describe()]
+    if result.read_against is not None:
+        footer.append(f"time words read against {result.read_against.describe()}")
+    st.html(f'<div class="nqa-footer">{" · ".join(render.text(part) for part in footer)}</div>')
     if not result.citations:
         return
     rows = charts.timeline(result.citations)

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from assistant.retrieval.time_words import AsOf
 from vectorstore.base import Passage
 
 ABSTAIN_TEXT = "I couldn't find this in the indexed articles."
@@ -189,6 +190,9 @@ class Answer:
     when a quote clearly states one; the text then opens with it."""
     outlets: list[OutletSide] = field(default_factory=list)
     """The outlets the question names, side by side, each with the citations quoting it."""
+    read_against: AsOf | None = None
+    """The date the question's time words ("this week", "recently") were read against, and
+    why that date; None when it has none."""
 
     @property
     def verified(self) -> bool:
@@ -209,6 +213,7 @@ class Answer:
             "sentences": [check.to_dict(self.text) for check in self.sentences],
             "short_answer": self.short_answer.to_dict() if self.short_answer else None,
             "outlets": [side.to_dict(self.text) for side in self.outlets],
+            "read_against": self.read_against.to_dict() if self.read_against else None,
         }
 
 

@@ -68,6 +68,10 @@ class AsOf:
         how = {"question": "the question's date", "newest article": "the newest article in the index"}
         return f"{self.day.isoformat()} ({how.get(self.basis, 'today')})"
 
+    def to_dict(self) -> dict[str, str]:
+        """Return e.g. ``{"date": "2023-12-25", "basis": "newest article"}``."""
+        return {"date": self.day.isoformat(), "basis": self.basis}
+
 
 @dataclass(frozen=True)
 class TimeReading:

@@ -98,6 +98,16 @@ class OutletOut(Body):
     text: str = Field(description="This outlet's part of the answer text.")
 
 
+class ReadAgainstOut(Body):
+    """The date a question's time words ("this week", "recently", "last month") were read against."""
+
+    date: str = Field(description="ISO date, e.g. 2023-12-25.")
+    basis: Literal["question", "newest article", "today"] = Field(
+        description="Why that date: the question's own (the end of its date filter), the newest "
+        "article in the index, or today when the index has no dated article."
+    )
+
+
 class AnswerOut(Body):
     """An answer: its text with ``[n]`` markers and the citations they point to."""
 
@@ -120,6 +130,9 @@ class AnswerOut(Body):
     )
     outlets: list[OutletOut] = Field(
         default_factory=list, description="The outlets the question names, side by side."
+    )
+    read_against: ReadAgainstOut | None = Field(
+        None, description="Set when the question has time words: the date they were read against."
     )
 
     @classmethod

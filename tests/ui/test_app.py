@@ -130,6 +130,10 @@ def test_filters_reach_retrieval(two_outlets: Path, monkeypatch: pytest.MonkeyPa
     answer = replies(app)[-1].answer
     assert answer.passages and {p.chunk.source for p in answer.passages} == {"Valley Times"}
     assert "Valley Times · any date · 5 passages" in html_of(app)
+    assert "time words read against" not in html_of(app)
+    # Time words are read against the newest article in the index, and the page says so.
+    app.chat_input[0].set_value("Is the bridge closed this week?").run()
+    assert "time words read against 2024-03-05 (the newest article in the index)" in html_of(app)
 
     app.multiselect[0].unselect("Valley Times")
     app.date_input(key="filter_since").set_value(date(2024, 1, 1)).run()

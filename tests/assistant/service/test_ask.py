@@ -22,6 +22,7 @@ CLI_KEYS = {"question", "answer", "abstained", "citations", "answerer", "note"} 
     "sentences",
     "short_answer",
     "outlets",
+    "read_against",
 }
 
 
@@ -61,6 +62,21 @@ def test_ask_returns_what_the_command_line_prints(indexed: Running) -> None:
     cited = answer["citations"][0]
     assert (cited["source"], cited["published"]) == ("Fast News", "2020-03")
     assert cited["quote"] in cited["passage"]
+
+
+def test_an_answer_to_a_question_with_time_words_says_which_date_they_were_read_against(
+    indexed: Running,
+) -> None:
+    with indexed.client() as client:
+        plain = client.post("/v1/ask", json={"question": QUESTION}).json()
+        latest = client.post("/v1/ask", json={"question": "What did the council discuss this week?"}).json()
+        until = client.post(
+            "/v1/ask", json={"question": "What did officials blame last week?", "until": "2021-06-30"}
+        ).json()
+    assert plain["read_against"] is None
+    # The newest of the three articles is the Daily Planet's of 5 January 2022.
+    assert latest["read_against"] == {"date": "2022-01-05", "basis": "newest article"}
+    assert until["read_against"] == {"date": "2021-06-30", "basis": "question"}
 
 
 @pytest.mark.parametrize(
