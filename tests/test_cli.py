@@ -49,7 +49,9 @@ def test_ingest_then_ask_json_gives_the_cited_camp_taji_answer(tmp_path: Path, s
         "sentences",
         "short_answer",
         "outlets",
+        "read_against",
     }
+    assert answer["read_against"] is None  # no time words in the question
     assert "Kataib Hezbollah" in answer["answer"] and answer["abstained"] is False
     assert answer["short_answer"]["text"] == "Kataib Hezbollah" and answer["short_answer"]["n"] == 1
     assert answer["answer"].startswith("Kataib Hezbollah [1]. Fast News, March 2020: ")
