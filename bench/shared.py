@@ -334,7 +334,7 @@ def markdown(r: dict[str, Any]) -> str:
     lines = [
         START,
         "",
-        f"Command: `.venv/bin/{r['command']}` ({r['started']}; 2 CPU cores shared with other work; load "
+        f"Command: `.venv/bin/{r['command']}` ({r['started']}; 2 CPU cores; load "
         f"average (1 min) {r['load_start'][0]} at the start, {r['load_end'][0]} at the end; each row gives "
         "the load when its process started). Every figure comes from a process of its own; an app "
         "process's peak RSS is from the kernel; a server's memory is its proportional set size "
