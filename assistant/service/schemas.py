@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.answering.followup import Turn
 from assistant.answering.records import Answer
+from assistant.retrieval.time_words import Basis
 
 
 class Body(BaseModel):
@@ -102,7 +103,7 @@ class ReadAgainstOut(Body):
     """The date a question's time words ("this week", "recently", "last month") were read against."""
 
     date: str = Field(description="ISO date, e.g. 2023-12-25.")
-    basis: Literal["question", "newest article", "today"] = Field(
+    basis: Basis = Field(
         description="Why that date: the question's own (the end of its date filter), the newest "
         "article in the index, or today when the index has no dated article."
     )
