@@ -26,7 +26,9 @@ def conversation(bot: NewsAssistant, filters: Filters, placeholder: str) -> None
     for turn, message in enumerate(messages):
         with _bubble(_role(message)):
             show(message, turn)
-    question = st.chat_input(placeholder)
+    # A fixed key keeps one chat box while the placeholder's counts change between reruns
+    # (without it Streamlit briefly draws the old box and the new one, and a draft is lost).
+    question = st.chat_input(placeholder, key="question")
     if not question:
         return
     history = state.history()

@@ -147,7 +147,10 @@ def open_page(browser: Browser, url: str, dialogs: list[str]) -> Page:
 
 
 def ask(page: Page, question: str) -> None:
+    from playwright.sync_api import expect
+
     box = page.get_by_test_id("stChatInputTextArea")
+    expect(box).to_have_count(1)  # one chat box, however the page's last rerun went
     box.fill(question)
     box.press("Enter")
     page.locator(".nqa-card").first.wait_for(timeout=SLOW)
