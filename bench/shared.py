@@ -127,14 +127,15 @@ def build_shared(source: Path, chunks: int, say: Any = print) -> dict[str, Any]:
     }
 
 
-def new_articles(corpus: Path, target: Path, count: int = NEW_ARTICLES) -> Path:
-    """Write ``count`` articles of the corpus under new ids and titles: articles no index holds yet."""
+def new_articles(corpus: Path, target: Path, tag: str, count: int = NEW_ARTICLES) -> Path:
+    """Write ``count`` articles of the corpus under new ids (marked ``tag``) and titles: articles no
+    index holds yet, even one a run with another ``tag`` added its own to."""
     lines = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     with target.open("w", encoding="utf-8") as out:
         for n, record in enumerate(lines[-count:]):
             record = {
                 **record,
-                "id": f"new-{n}-{record.get('id', n)}",
+                "id": f"new-{tag}-{n}-{record.get('id', n)}",
                 "title": f"{record['title']} (update)",
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -245,7 +246,10 @@ def run_engines(args: argparse.Namespace, say: Any) -> dict[str, Any]:
         "started": time.strftime("%Y-%m-%d %H:%M"),
         "load_start": [round(x, 2) for x in os.getloadavg()],
     }
-    fresh = new_articles(args.corpus, work / "new-articles.jsonl")
+    # A --work reused from an earlier run holds that run's new articles: these must be new again,
+    # in a file of their own (a changed file would also remove the earlier run's articles).
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    fresh = new_articles(args.corpus, work / f"new-articles-{stamp}.jsonl", stamp)
     py = sys.executable
     questions = ["--questions", str(args.questions), "--count", str(args.queries)]
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
@@ -349,7 +353,8 @@ def markdown(r: dict[str, Any]) -> str:
         f"| peak memory of the app process (asking) | {eq['peak_rss_mb']} MB | **{sq['peak_rss_mb']} MB** "
         f"(target <= 1024: {'yes' if sq['peak_rss_mb'] <= 1024 else '**no**'}) |",
         f"| index {NEW_ARTICLES} new articles into it (`NewsAssistant.index`, model loaded first) | "
-        f"{ei['seconds']} s ({ei['chunks']} chunks) | **{si['seconds']} s** ({si['chunks']} chunks) |",
+        f"{ei['seconds']} s ({ei['added']} added, {ei['chunks']} chunks) | **{si['seconds']} s** "
+        f"({si['added']} added, {si['chunks']} chunks) |",
         f"| peak memory of the app process (indexing) | {ei['peak_rss_mb']} MB | {si['peak_rss_mb']} MB |",
         f"| peak memory of PostgreSQL: asking / indexing / building | | {qpeak['postgres']:,} / "
         f"{ipeak['postgres']:,} / {bpeak['postgres']:,} MB |",
