@@ -40,6 +40,14 @@ class SearchFilter:
         """Return True when the filter lets everything through."""
         return self.sources is None and self.since is None and self.until is None
 
+    def admits(self, chunk: Chunk) -> bool:
+        """Return True when the chunk passes the filter (a chunk without the field filtered on fails)."""
+        if self.sources is not None and chunk.source not in self.sources:
+            return False
+        if self.since is not None and (chunk.date_to is None or chunk.date_to < self.since):
+            return False
+        return self.until is None or (chunk.date_from is not None and chunk.date_from <= self.until)
+
 
 @dataclass
 class IndexStats:

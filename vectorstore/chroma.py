@@ -7,6 +7,8 @@ from the embedder passed in, so Chroma's default model (which downloads) is neve
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +25,10 @@ if TYPE_CHECKING:
 
 WRITE_BATCH = 64
 EMBEDDER_KEY = "newsqa_embedder"
+OVERFETCH = 10
+"""A filtered vector search first looks for its ``k`` results among the ``OVERFETCH * k`` nearest."""
+DEEP_REUSE_SECONDS = 5.0
+"""How long the unfiltered nearest chunks of one vector are reused by its filtered searches."""
 """Collection metadata naming the embedder (model and backend) its vectors were made with."""
 
 
@@ -122,6 +128,8 @@ class ChromaStore:
         """``reopen`` opens the embedded store afresh (see `_call`); ``server`` says ``place`` is a
         Chroma server's ``host:port``, named when it can't be reached."""
         self._embeddings = embeddings
+        self._deep: tuple[tuple[Any, ...], float, list[Passage]] | None = None
+        self._deep_lock = threading.Lock()
         self._embedded_text = embedded_text or (lambda chunk: chunk.text)
         self._name = collection
         self._reopen = reopen
@@ -284,8 +292,37 @@ class ChromaStore:
     def search_by_vector(
         self, vector: Sequence[float], k: int, where: SearchFilter | None = None
     ) -> list[Passage]:
-        """Return up to ``k`` passages by cosine similarity to an embedded query, best first."""
+        """Return up to ``k`` passages by cosine similarity to an embedded query, best first.
+
+        A filtered search first reads the ``OVERFETCH * k`` nearest chunks unfiltered (once per
+        vector, however many filters it is searched with) and keeps those the filter admits:
+        when ``k`` of them pass, they are the filtered search's answer. Only when fewer pass
+        does Chroma's own ``where`` filter search, which on a large collection is far slower
+        (about 1 s against 60 ms at a million chunks, docs/benchmarks.md, Issue 15).
+        """
         self.check_embedder()
+        if where is None or where.is_empty():
+            return self._nearest(vector, k, None)
+        deep = self._deep_nearest(vector, k * OVERFETCH)
+        kept = [passage for passage in deep if where.admits(passage.chunk)]
+        if len(kept) >= k or len(deep) < k * OVERFETCH:  # enough, or the whole collection was read
+            return kept[:k]
+        return self._nearest(vector, k, where)
+
+    def _deep_nearest(self, vector: Sequence[float], n: int) -> list[Passage]:
+        """Return the ``n`` nearest chunks unfiltered, reusing the answer for the same vector for a
+        few seconds (a question's searches, not a later question's after the index changed)."""
+        key = (tuple(vector), n)
+        now = time.monotonic()
+        with self._deep_lock:
+            if self._deep is not None and self._deep[0] == key and now - self._deep[1] < DEEP_REUSE_SECONDS:
+                return self._deep[2]
+        found = self._nearest(vector, n, None)
+        with self._deep_lock:
+            self._deep = (key, now, found)
+        return found
+
+    def _nearest(self, vector: Sequence[float], k: int, where: SearchFilter | None) -> list[Passage]:
         results = self._call(
             "query",
             query_embeddings=[list(vector)],

@@ -111,3 +111,53 @@ def test_a_store_from_before_embedders_were_recorded_counts_as_the_legacy_one(tm
     )
     with pytest.raises(EmbedderMismatchError):
         new.search("rockets", 1)
+
+
+def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(tmp_path: Path) -> None:
+    """Filtered searches first look among the nearest chunks unfiltered (fast on a large
+    collection); whether enough pass there or not, the answer is the filter's own nearest."""
+    import random
+
+    words = "rocket base strike militia vote mayor bridge storm court market".split()
+    rng = random.Random(5)
+    chunks = []
+    for n in range(300):
+        text = " ".join(rng.sample(words, 4)) + f" item{n}"
+        source = "Rare Times" if n % 60 == 0 else ("Wire" if n % 2 else "Daily")
+        day = 20200101 + (n % 28)
+        chunks.append(chunk(n, text, source, str(day), (day, day)))
+    embeddings = BagOfWordsEmbeddings()
+    store = ChromaStore(persistent_client(tmp_path / "db"), embeddings, "news")
+    store.add(chunks)
+    vector = embeddings.embed_query("rocket strike on the base")
+    vectors = dict(
+        zip([c.id for c in chunks], embeddings.embed_documents([c.text for c in chunks]), strict=True)
+    )
+
+    def nearest_scores(where: SearchFilter, k: int) -> list[float]:
+        admitted = [c for c in chunks if where.admits(c)]
+        cosine = [sum(a * b for a, b in zip(vector, vectors[c.id], strict=True)) for c in admitted]
+        return [round(score, 4) for score in sorted(cosine, reverse=True)[:k]]
+
+    filtered: list[object] = []  # the queries Chroma's own (slow) where filter answered
+    call = store._call
+
+    def counting(name: str, **kwargs: object) -> object:
+        if name == "query" and kwargs.get("where") is not None:
+            filtered.append(kwargs["where"])
+        return call(name, **kwargs)
+
+    store._call = counting  # type: ignore[method-assign]
+    for where, chroma_filtered in (
+        (SearchFilter(sources=("Wire",)), 0),  # half the chunks: found among the 40 nearest
+        (SearchFilter(sources=("Rare Times",)), 1),  # 5 chunks: too few there
+        (SearchFilter(sources=("Daily", "Rare Times"), since=20200110, until=20200115), None),
+        (SearchFilter(sources=("Rare Times",), until=20200101), 1),  # one chunk
+    ):
+        filtered.clear()
+        found = store.search_by_vector(vector, 4, where)
+        assert all(where.admits(passage.chunk) for passage in found), where
+        assert [round(passage.score, 4) for passage in found] == nearest_scores(where, 4), where
+        if chroma_filtered is not None:  # (the third may or may not find 4 among the 40 nearest)
+            assert len(filtered) == chroma_filtered, where
+    assert len(store.search_by_vector(vector, 10, SearchFilter(sources=("Rare Times",)))) == 5
