@@ -27,7 +27,7 @@ def conversation(bot: NewsAssistant, filters: Filters, placeholder: str) -> None
         with _bubble(_role(message)):
             show(message, turn)
     # A fixed key keeps one chat box while the placeholder's counts change between reruns
-    # (without it Streamlit briefly draws the old box and the new one, and a draft is lost).
+    # (without it Streamlit briefly draws the old box and the new one after an indexing run).
     question = st.chat_input(placeholder, key="question")
     if not question:
         return
