@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 
 WRITE_BATCH = 64
 EMBEDDER_KEY = "newsqa_embedder"
+"""Collection metadata naming the embedder (model and backend) its vectors were made with."""
 OVERFETCH = 10
 """A filtered vector search first looks for its ``k`` results among the ``OVERFETCH * k`` nearest."""
 DEEP_REUSE_SECONDS = 5.0
 """How long the unfiltered nearest chunks of one vector are reused by its filtered searches."""
-"""Collection metadata naming the embedder (model and backend) its vectors were made with."""
 
 
 class StoreError(NewsQAError, RuntimeError):
