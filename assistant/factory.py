@@ -133,6 +133,7 @@ def make_store(settings: Settings, embeddings: Embeddings) -> NewsStore:
             articles,
             common_share=settings.keyword_common_share,
             ranking=settings.keyword_ranking,
+            word_postings=settings.keyword_word_postings,
         )
         return NewsStore(vectors, keywords, None, articles)
     from vectorstore.keyword import KeywordIndex

@@ -39,6 +39,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "meaning_ranking",
         "keyword_common_share",
         "keyword_ranking",
+        "keyword_word_postings",
     ),
     "Answering": ("answer_sentences", "min_support", "abstain_names", "citation_min_overlap"),
     "Language model": (
@@ -210,6 +211,16 @@ class Settings(BaseSettings):
             "How the keyword index in PostgreSQL (database_url) ranks: bm25, computed from document "
             "frequencies kept on write, as the embedded index ranks; or ts_rank_cd, PostgreSQL's "
             "own cover density, which measured worse (docs/benchmarks.md) and is kept to compare."
+        ),
+    )
+    keyword_word_postings: int = Field(
+        2000,
+        ge=0,
+        description=(
+            "In PostgreSQL (database_url), a BM25 search reads at most this many postings of a word "
+            "found in more chunks than that, its best by term frequency and chunk length, then scores "
+            "the best 400 chunks of what it read from all their words; 0 reads every posting (exact, "
+            "and at a million chunks about five times slower)."
         ),
     )
 

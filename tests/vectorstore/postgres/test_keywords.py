@@ -120,3 +120,40 @@ def test_the_article_table_answers_stats_and_listings(db: Database, request: pyt
     keywords.delete(["c11", "c3", "c5"])
     stats = keywords.articles.stats(keywords.count())
     assert (stats.articles, stats.sources) == (3, {"Wire": 3})
+
+
+def test_a_word_in_many_chunks_is_read_only_for_its_best_postings_and_the_best_scored_exactly(
+    db: Database, request: pytest.FixtureRequest
+) -> None:
+    filler = " ".join(["agenda", "minutes", "ward", "motion", "clerk", "quorum"] * 3)
+    corpus = [
+        chunk(1, "council council council vote"),
+        chunk(2, "council council vote"),
+        chunk(3, "council council parking"),
+        chunk(4, f"council meeting {filler}"),
+        chunk(5, f"the council {filler} {filler}"),
+        chunk(6, f"Hezbollah was blamed, the council said. {filler}"),
+        chunk(7, "Hezbollah statement"),
+        *(chunk(10 + n, f"Storm report {n}: rain and wind.") for n in range(10)),
+    ]
+    exact = index(db, request, word_postings=0)
+    exact.write(corpus, [])
+    best = index(db, request, word_postings=3)  # the same tables: "council" is in six chunks, more than 3
+    assert best.count() == 17
+    everything = {p.chunk.id: p.score for p in exact.search("council Hezbollah", 10)}
+    assert set(everything) == {f"c{n}" for n in range(1, 8)}
+    found = best.search("council Hezbollah", 10)
+    # "council" was read in its 3 best chunks only (plus every chunk of the rare word): the long
+    # chunks that say it once are not found...
+    assert "c6" in {p.chunk.id for p in found} and {"c4", "c5"}.isdisjoint(p.chunk.id for p in found)
+    # ...and every chunk found has its exact score, "council" counted in c6 though not read for it.
+    assert {p.chunk.id: p.score for p in found} == pytest.approx(
+        {key: everything[key] for key in ("c1", "c2", "c3", "c6", "c7")}
+    )
+    assert [p.chunk.id for p in found] == [key for key in everything if key not in ("c4", "c5")]
+    # A word in no more chunks than that, and any filtered search, reads every posting.
+    assert [p.chunk.id for p in best.search("Hezbollah vote", 10)] == [
+        p.chunk.id for p in exact.search("Hezbollah vote", 10)
+    ]
+    within = best.search("council", 10, SearchFilter(sources=("Wire",)))
+    assert {p.chunk.id for p in within} == {f"c{n}" for n in range(1, 7)}
