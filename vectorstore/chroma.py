@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -306,7 +307,7 @@ class ChromaStore:
         deep = self._deep_nearest(vector, k * OVERFETCH)
         kept = [passage for passage in deep if where.admits(passage.chunk)]
         if len(kept) >= k or len(deep) < k * OVERFETCH:  # enough, or the whole collection was read
-            return kept[:k]
+            return self._with_text(kept[:k])
         return self._nearest(vector, k, where)
 
     def _deep_nearest(self, vector: Sequence[float], n: int) -> list[Passage]:
@@ -317,21 +318,36 @@ class ChromaStore:
         with self._deep_lock:
             if self._deep is not None and self._deep[0] == key and now - self._deep[1] < DEEP_REUSE_SECONDS:
                 return self._deep[2]
-        found = self._nearest(vector, n, None)
+        found = self._nearest(vector, n, None, text=False)
         with self._deep_lock:
             self._deep = (key, now, found)
         return found
 
-    def _nearest(self, vector: Sequence[float], k: int, where: SearchFilter | None) -> list[Passage]:
+    def _with_text(self, passages: list[Passage]) -> list[Passage]:
+        """Return the passages (read without their text) with it, read by id."""
+        if not passages:
+            return passages
+        got = self._call("get", ids=[passage.chunk.id for passage in passages], include=["documents"])
+        texts = dict(zip(got["ids"], got["documents"] or [], strict=True))
+        return [
+            replace(passage, chunk=replace(passage.chunk, text=texts.get(passage.chunk.id) or ""))
+            for passage in passages
+        ]
+
+    def _nearest(
+        self, vector: Sequence[float], k: int, where: SearchFilter | None, *, text: bool = True
+    ) -> list[Passage]:
+        """Return the ``k`` nearest chunks the filter admits; ``text=False`` leaves their text out
+        (a deep read: half the time on a server at a million chunks, the text read then by id)."""
         results = self._call(
             "query",
             query_embeddings=[list(vector)],
             n_results=k,
             where=_where(where) if where else None,
-            include=["documents", "metadatas", "distances"],
+            include=["documents", "metadatas", "distances"] if text else ["metadatas", "distances"],
         )
         ids = results["ids"][0]
-        documents = (results["documents"] or [[]])[0]
+        documents = (results["documents"] or [[""] * len(ids)])[0]
         metadatas = (results["metadatas"] or [[]])[0]
         distances = (results["distances"] or [[]])[0]
         return [

@@ -126,6 +126,7 @@ def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(tm
         source = "Rare Times" if n % 60 == 0 else ("Wire" if n % 2 else "Daily")
         day = 20200101 + (n % 28)
         chunks.append(chunk(n, text, source, str(day), (day, day)))
+    texts = {c.id: c.text for c in chunks}
     embeddings = BagOfWordsEmbeddings()
     store = ChromaStore(persistent_client(tmp_path / "db"), embeddings, "news")
     store.add(chunks)
@@ -158,6 +159,7 @@ def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(tm
         found = store.search_by_vector(vector, 4, where)
         assert all(where.admits(passage.chunk) for passage in found), where
         assert [round(passage.score, 4) for passage in found] == nearest_scores(where, 4), where
+        assert all(passage.chunk.text == texts[passage.chunk.id] for passage in found), where
         if chroma_filtered is not None:  # (the third may or may not find 4 among the 40 nearest)
             assert len(filtered) == chroma_filtered, where
     assert len(store.search_by_vector(vector, 10, SearchFilter(sources=("Rare Times",)))) == 5
