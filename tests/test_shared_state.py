@@ -176,21 +176,24 @@ def test_questions_are_answered_during_a_reindex(
     errors: list[BaseException] = []
     reports = []
 
+    answers: list[str] = []
+
     def reindex() -> None:
-        try:
-            for round_ in range(1, 3):
+        try:  # at least two rounds, and more (up to six) until two questions were answered meanwhile
+            for round_ in range(1, 7):
                 stories(folder, f"Wire{round_}", 20)
                 reports.append(bot.index([folder]))
+                if round_ >= 2 and len(answers) >= 2:
+                    break
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
 
     writer = threading.Thread(target=reindex)
     writer.start()
-    answers = []
     while writer.is_alive():
         answers.append(bot.ask(QUESTION).text)
     writer.join()
-    assert errors == [] and [r.updated for r in reports] == [20, 20]
+    assert errors == [] and len(reports) >= 2 and all(r.updated == 20 for r in reports)
     assert len(answers) >= 2 and all("Kataib Hezbollah" in text for text in answers)
     now = state(bot)
     assert now["chroma"] == now["keywords"] == now["records"]
