@@ -291,7 +291,11 @@ class ChromaStore:
         return self.search_by_vector(self.embed_query(query), k, where)
 
     def search_by_vector(
-        self, vector: Sequence[float], k: int, where: SearchFilter | None = None
+        self,
+        vector: Sequence[float],
+        k: int,
+        where: SearchFilter | None = None,
+        among: Callable[[], list[str] | None] | None = None,
     ) -> list[Passage]:
         """Return up to ``k`` passages by cosine similarity to an embedded query, best first.
 
@@ -299,7 +303,10 @@ class ChromaStore:
         vector, however many filters it is searched with) and keeps those the filter admits:
         when ``k`` of them pass, they are the filtered search's answer. Only when fewer pass
         does Chroma's own ``where`` filter search, which on a large collection is far slower
-        (about 1 s against 60 ms at a million chunks, docs/benchmarks.md, Issue 15).
+        (about 1 s against 60 ms at a million chunks, docs/benchmarks.md, Issue 15). So when
+        ``among`` is given and returns the ids of every chunk the filter admits (PostgreSQL's
+        chunk table knows them), the search is restricted to those ids instead, which Chroma
+        answers without its metadata filter; it returns None when it can't say (too many).
         """
         self.check_embedder()
         if where is None or where.is_empty():
@@ -308,7 +315,28 @@ class ChromaStore:
         kept = [passage for passage in deep if where.admits(passage.chunk)]
         if len(kept) >= k or len(deep) < k * OVERFETCH:  # enough, or the whole collection was read
             return self._with_text(kept[:k])
+        ids = among() if among is not None else None
+        if ids is not None:
+            from chromadb.errors import ChromaError
+
+            try:
+                return self._nearest_among(vector, k, ids)
+            except ChromaError:  # an id not (or no longer) in Chroma: a write under way
+                pass
         return self._nearest(vector, k, where)
+
+    def _nearest_among(self, vector: Sequence[float], k: int, ids: list[str]) -> list[Passage]:
+        """Return the ``k`` nearest of the chunks with these ids."""
+        if not ids:
+            return []
+        results = self._call(
+            "query",
+            query_embeddings=[list(vector)],
+            n_results=min(k, len(ids)),
+            ids=ids,
+            include=["documents", "metadatas", "distances"],
+        )
+        return _passages(results)
 
     def _deep_nearest(self, vector: Sequence[float], n: int) -> list[Passage]:
         """Return the ``n`` nearest chunks unfiltered, reusing the answer for the same vector for a
@@ -346,14 +374,7 @@ class ChromaStore:
             where=_where(where) if where else None,
             include=["documents", "metadatas", "distances"] if text else ["metadatas", "distances"],
         )
-        ids = results["ids"][0]
-        documents = (results["documents"] or [[""] * len(ids)])[0]
-        metadatas = (results["metadatas"] or [[]])[0]
-        distances = (results["distances"] or [[]])[0]
-        return [
-            Passage(chunk=Chunk.from_metadata(chunk_id, text or "", dict(meta or {})), score=1.0 - float(d))
-            for chunk_id, text, meta, d in zip(ids, documents, metadatas, distances, strict=True)
-        ]
+        return _passages(results)
 
     def count(self) -> int:
         """Return the number of stored chunks."""
@@ -427,6 +448,18 @@ class ChromaStore:
 
 def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _passages(results: Any) -> list[Passage]:
+    """Return the passages of a Chroma query's first (only) query."""
+    ids = results["ids"][0]
+    documents = (results["documents"] or [[""] * len(ids)])[0]
+    metadatas = (results["metadatas"] or [[]])[0]
+    distances = (results["distances"] or [[]])[0]
+    return [
+        Passage(chunk=Chunk.from_metadata(chunk_id, text or "", dict(meta or {})), score=1.0 - float(d))
+        for chunk_id, text, meta, d in zip(ids, documents, metadatas, distances, strict=True)
+    ]
 
 
 def _where(where: SearchFilter) -> dict[str, Any] | None:

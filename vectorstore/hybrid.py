@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from ingest.records import Chunk
 from vectorstore.base import ArticleInfo, IndexStats, Passage, Progress, SearchFilter
@@ -46,6 +46,20 @@ class KeywordStore(Protocol):
 
     def ids(self) -> set[str]:
         """Return every chunk id in the index."""
+        ...
+
+
+AMONG_LIMIT = 100_000
+"""Most chunk ids a search within outlets sends Chroma to search among (97,390 measured: 0.3 s
+against 7 s for its where filter, at a million chunks); more, and its where filter searches."""
+
+
+@runtime_checkable
+class FilteredIds(Protocol):
+    """A keyword index that can list the chunks a filter admits (PostgreSQL's chunk table)."""
+
+    def chunk_ids(self, where: SearchFilter, limit: int) -> list[str] | None:
+        """Return the ids of every chunk within ``where``'s outlets and dates, None if over ``limit``."""
         ...
 
 
@@ -119,6 +133,11 @@ class NewsStore:
             assert self.outlets is not None  # checked by _outlet_vectors
             self.vectors.check_embedder()
             return self.outlets.search_passages(vector, k, where)
+        if where is not None and where.sources is not None and isinstance(self.keywords, FilteredIds):
+            keywords = self.keywords
+            return self.vectors.search_by_vector(
+                vector, k, where, lambda: keywords.chunk_ids(where, AMONG_LIMIT)
+            )
         return self.vectors.search_by_vector(vector, k, where)
 
     def _outlet_vectors(self) -> bool:

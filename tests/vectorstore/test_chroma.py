@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,30 @@ def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(tm
         if chroma_filtered is not None:  # (the third may or may not find 4 among the 40 nearest)
             assert len(filtered) == chroma_filtered, where
     assert len(store.search_by_vector(vector, 10, SearchFilter(sources=("Rare Times",)))) == 5
+
+    # Given the admitted chunks' ids (as PostgreSQL's chunk table lists them), the search that
+    # too few pass among the nearest is restricted to those ids, not Chroma's where filter...
+    asked: list[SearchFilter] = []
+
+    def admitted(where: SearchFilter, extra: tuple[str, ...] = ()) -> Callable[[], list[str]]:
+        def ids() -> list[str]:
+            asked.append(where)
+            return [c.id for c in chunks if where.admits(c)] + list(extra)
+
+        return ids
+
+    rare = SearchFilter(sources=("Rare Times",))
+    for where in (rare, SearchFilter(sources=("Rare Times",), until=20200101)):
+        filtered.clear()
+        found = store.search_by_vector(vector, 4, where, admitted(where))
+        assert [round(passage.score, 4) for passage in found] == nearest_scores(where, 4), where
+        assert all(passage.chunk.text == texts[passage.chunk.id] for passage in found), where
+        assert filtered == [] and asked[-1] == where
+    # ...not asked at all when enough pass among the nearest...
+    asked.clear()
+    assert len(store.search_by_vector(vector, 4, SearchFilter(sources=("Wire",)), admitted(where))) == 4
+    assert asked == []
+    # ...and an id Chroma doesn't hold (deleted a moment ago) leaves the search to its where filter.
+    found = store.search_by_vector(vector, 4, rare, admitted(rare, ("gone-1",)))
+    assert [round(passage.score, 4) for passage in found] == nearest_scores(rare, 4)
+    assert len(filtered) == 1

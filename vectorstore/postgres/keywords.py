@@ -101,6 +101,7 @@ CREATE TABLE IF NOT EXISTS {posting} (
     len integer NOT NULL,
     PRIMARY KEY (term, outlet, chunk) INCLUDE (tf, len)
 );
+CREATE INDEX IF NOT EXISTS {chunk_source} ON {chunk} (source) INCLUDE (id, date_from, date_to);
 CREATE INDEX IF NOT EXISTS {posting_best} ON {posting} (term, IMPACT DESC) INCLUDE (outlet, chunk, tf, len);
 CREATE TABLE IF NOT EXISTS {corpus} (
     one boolean PRIMARY KEY DEFAULT true CHECK (one),
@@ -204,6 +205,7 @@ class PgKeywordIndex:
         }
         self._names["chunk_gin"] = sql.Identifier(f"{prefix}_chunk_tsv")
         self._names["posting_best"] = sql.Identifier(f"{prefix}_posting_best")
+        self._names["chunk_source"] = sql.Identifier(f"{prefix}_chunk_source")
         with db.transaction() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             self._say_if_upgrading(cur, prefix)
@@ -319,6 +321,27 @@ class PgKeywordIndex:
         with self.db.cursor() as cur:
             cur.execute(self._sql("SELECT id FROM {chunk}"))
             return {row[0] for row in cur.fetchall()}
+
+    def chunk_ids(self, where: SearchFilter, limit: int) -> list[str] | None:
+        """Return the ids of every chunk within ``where``'s outlets (required) and dates, or None
+        when there are more than ``limit``."""
+        if where.sources is None:
+            return None
+        conditions = ["source = ANY(%(sources)s)"]
+        params: dict[str, Any] = {"sources": list(where.sources), "limit": limit + 1}
+        if where.since is not None:
+            conditions.append("date_to >= %(since)s")
+            params["since"] = where.since
+        if where.until is not None:
+            conditions.append("date_from <= %(until)s")
+            params["until"] = where.until
+        with self.db.cursor() as cur:
+            cur.execute(
+                self._sql(f"SELECT id FROM {{chunk}} WHERE {' AND '.join(conditions)} LIMIT %(limit)s"),
+                params,
+            )
+            ids = [row[0] for row in cur.fetchall()]
+        return ids if len(ids) <= limit else None
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by BM25 score (higher is better), best first."""

@@ -157,3 +157,19 @@ def test_a_word_in_many_chunks_is_read_only_for_its_best_postings_and_the_best_s
     ]
     within = best.search("council", 10, SearchFilter(sources=("Wire",)))
     assert {p.chunk.id for p in within} == {f"c{n}" for n in range(1, 7)}
+
+
+def test_the_chunks_a_filter_admits_are_listed_up_to_a_limit(
+    db: Database, request: pytest.FixtureRequest
+) -> None:
+    keywords = index(db, request)
+    keywords.write(CORPUS, [])
+    assert sorted(keywords.chunk_ids(SearchFilter(sources=("Fast News",)), 10) or []) == ["c3", "c5"]
+    assert keywords.chunk_ids(SearchFilter(sources=("Fast News",), since=20240104), 10) == ["c5"]
+    assert sorted(keywords.chunk_ids(SearchFilter(sources=("Wire",), until=20240101), 10) or []) == [
+        "c1",
+        "c2",
+    ]
+    assert keywords.chunk_ids(SearchFilter(sources=("Wire",)), 2) is None  # three: more than the limit
+    assert keywords.chunk_ids(SearchFilter(since=20240101), 10) is None  # no outlet: not listed
+    assert keywords.chunk_ids(SearchFilter(sources=("Nobody",)), 10) == []
