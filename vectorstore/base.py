@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ingest.records import Chunk
 from ingest.store import ChunkWriter, Progress
 
-__all__ = ["ArticleInfo", "ChunkStore", "IndexStats", "Passage", "Progress", "SearchFilter"]
+__all__ = ["ArticleInfo", "ChunkStore", "ChunkTable", "IndexStats", "Passage", "Progress", "SearchFilter"]
 
 
 @dataclass(frozen=True)
@@ -97,4 +97,17 @@ class ChunkStore(ChunkWriter, Protocol):
 
     def articles(self) -> list[ArticleInfo]:
         """Return one record per indexed article (title, outlet, dates), in no set order."""
+        ...
+
+
+@runtime_checkable
+class ChunkTable(Protocol):
+    """A table of every chunk beside the vectors (PostgreSQL's), for searches within a filter."""
+
+    def chunk_ids(self, where: SearchFilter, limit: int) -> list[str] | None:
+        """Return the ids of every chunk within ``where``'s outlets and dates, None if over ``limit``."""
+        ...
+
+    def admitted(self, ids: Sequence[str], where: SearchFilter) -> dict[str, Chunk]:
+        """Return the chunks among ``ids`` that ``where`` admits, with their text, by id."""
         ...

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.errors import NewsQAError
 from ingest.records import Chunk
-from vectorstore.base import ArticleInfo, IndexStats, Passage, Progress, SearchFilter
+from vectorstore.base import ArticleInfo, ChunkTable, IndexStats, Passage, Progress, SearchFilter
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -29,6 +29,11 @@ EMBEDDER_KEY = "newsqa_embedder"
 """Collection metadata naming the embedder (model and backend) its vectors were made with."""
 OVERFETCH = 10
 """A filtered vector search first looks for its ``k`` results among the ``OVERFETCH * k`` nearest."""
+AMONG_LIMIT = 250_000
+"""Most chunk ids a search within outlets asks Chroma to search among; more, and its where
+filter searches. Measured at a million chunks on a server (warm): 4,104 to 184,338 ids took
+0.03-0.4 s, plus 0.01-0.17 s to list them, against 0.9-2.4 s for the where filter."""
+_ALL = ("documents", "metadatas", "distances")
 DEEP_REUSE_SECONDS = 5.0
 """How long the unfiltered nearest chunks of one vector are reused by its filtered searches."""
 
@@ -295,7 +300,7 @@ class ChromaStore:
         vector: Sequence[float],
         k: int,
         where: SearchFilter | None = None,
-        among: Callable[[], list[str] | None] | None = None,
+        table: ChunkTable | None = None,
     ) -> list[Passage]:
         """Return up to ``k`` passages by cosine similarity to an embedded query, best first.
 
@@ -303,19 +308,28 @@ class ChromaStore:
         vector, however many filters it is searched with) and keeps those the filter admits:
         when ``k`` of them pass, they are the filtered search's answer. Only when fewer pass
         does Chroma's own ``where`` filter search, which on a large collection is far slower
-        (about 1 s against 60 ms at a million chunks, docs/benchmarks.md, Issue 15). So when
-        ``among`` is given and returns the ids of every chunk the filter admits (PostgreSQL's
-        chunk table knows them), the search is restricted to those ids instead, which Chroma
-        answers without its metadata filter; it returns None when it can't say (too many).
+        (about 1 s against 60 ms at a million chunks, docs/benchmarks.md, Issue 15).
+
+        With a ``table`` (PostgreSQL's chunk table), the nearest are read as ids alone (Chroma
+        reading 400 chunks' metadata took 86 ms at a million, their ids 11 ms) and the table
+        says which it admits; when too few pass, the search is restricted to the ids of every
+        chunk the filter admits, which Chroma answers without its metadata filter, unless there
+        are more than `AMONG_LIMIT` of them.
         """
         self.check_embedder()
         if where is None or where.is_empty():
             return self._nearest(vector, k, None)
-        deep = self._deep_nearest(vector, k * OVERFETCH)
-        kept = [passage for passage in deep if where.admits(passage.chunk)]
-        if len(kept) >= k or len(deep) < k * OVERFETCH:  # enough, or the whole collection was read
-            return self._with_text(kept[:k])
-        ids = among() if among is not None else None
+        n = k * OVERFETCH
+        if table is not None:
+            near = self._deep_nearest(vector, n, ("distances",))
+            admitted = table.admitted([passage.chunk.id for passage in near], where)
+            kept = [replace(p, chunk=admitted[p.chunk.id]) for p in near if p.chunk.id in admitted]
+        else:
+            near = self._deep_nearest(vector, n, ("metadatas", "distances"))
+            kept = [passage for passage in near if where.admits(passage.chunk)]
+        if len(kept) >= k or len(near) < n:  # enough, or the whole collection was read
+            return kept[:k] if table is not None else self._with_text(kept[:k])
+        ids = table.chunk_ids(where, AMONG_LIMIT) if table is not None else None
         if ids is not None:
             from chromadb.errors import ChromaError
 
@@ -330,23 +344,20 @@ class ChromaStore:
         if not ids:
             return []
         results = self._call(
-            "query",
-            query_embeddings=[list(vector)],
-            n_results=min(k, len(ids)),
-            ids=ids,
-            include=["documents", "metadatas", "distances"],
+            "query", query_embeddings=[list(vector)], n_results=min(k, len(ids)), ids=ids, include=list(_ALL)
         )
         return _passages(results)
 
-    def _deep_nearest(self, vector: Sequence[float], n: int) -> list[Passage]:
-        """Return the ``n`` nearest chunks unfiltered, reusing the answer for the same vector for a
-        few seconds (a question's searches, not a later question's after the index changed)."""
-        key = (tuple(vector), n)
+    def _deep_nearest(self, vector: Sequence[float], n: int, include: tuple[str, ...]) -> list[Passage]:
+        """Return the ``n`` nearest chunks unfiltered (with what ``include`` names), reusing the
+        answer for the same vector for a few seconds (a question's searches, not a later
+        question's after the index changed)."""
+        key = (tuple(vector), n, include)
         now = time.monotonic()
         with self._deep_lock:
             if self._deep is not None and self._deep[0] == key and now - self._deep[1] < DEEP_REUSE_SECONDS:
                 return self._deep[2]
-        found = self._nearest(vector, n, None, text=False)
+        found = self._nearest(vector, n, None, include)
         with self._deep_lock:
             self._deep = (key, now, found)
         return found
@@ -363,16 +374,16 @@ class ChromaStore:
         ]
 
     def _nearest(
-        self, vector: Sequence[float], k: int, where: SearchFilter | None, *, text: bool = True
+        self, vector: Sequence[float], k: int, where: SearchFilter | None, include: tuple[str, ...] = _ALL
     ) -> list[Passage]:
-        """Return the ``k`` nearest chunks the filter admits; ``text=False`` leaves their text out
-        (a deep read: half the time on a server at a million chunks, the text read then by id)."""
+        """Return the ``k`` nearest chunks the filter admits, with what ``include`` names (a deep
+        read leaves the text out: half the time on a server at a million chunks)."""
         results = self._call(
             "query",
             query_embeddings=[list(vector)],
             n_results=k,
             where=_where(where) if where else None,
-            include=["documents", "metadatas", "distances"] if text else ["metadatas", "distances"],
+            include=list(include),
         )
         return _passages(results)
 
@@ -454,7 +465,7 @@ def _passages(results: Any) -> list[Passage]:
     """Return the passages of a Chroma query's first (only) query."""
     ids = results["ids"][0]
     documents = (results["documents"] or [[""] * len(ids)])[0]
-    metadatas = (results["metadatas"] or [[]])[0]
+    metadatas = (results["metadatas"] or [[{}] * len(ids)])[0]
     distances = (results["distances"] or [[]])[0]
     return [
         Passage(chunk=Chunk.from_metadata(chunk_id, text or "", dict(meta or {})), score=1.0 - float(d))

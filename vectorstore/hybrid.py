@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Hashable, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol
 
 from ingest.records import Chunk
-from vectorstore.base import ArticleInfo, IndexStats, Passage, Progress, SearchFilter
+from vectorstore.base import ArticleInfo, ChunkTable, IndexStats, Passage, Progress, SearchFilter
 from vectorstore.chroma import ChromaStore
 from vectorstore.sqlite_file import ReadOnlyError
 
@@ -46,21 +46,6 @@ class KeywordStore(Protocol):
 
     def ids(self) -> set[str]:
         """Return every chunk id in the index."""
-        ...
-
-
-AMONG_LIMIT = 250_000
-"""Most chunk ids a search within outlets sends Chroma to search among; more, and its where
-filter searches. Measured at a million chunks on a server (warm): 4,104 to 184,338 ids took
-0.03-0.4 s, plus 0.01-0.17 s to list them, against 0.9-2.4 s for the where filter."""
-
-
-@runtime_checkable
-class FilteredIds(Protocol):
-    """A keyword index that can list the chunks a filter admits (PostgreSQL's chunk table)."""
-
-    def chunk_ids(self, where: SearchFilter, limit: int) -> list[str] | None:
-        """Return the ids of every chunk within ``where``'s outlets and dates, None if over ``limit``."""
         ...
 
 
@@ -134,12 +119,8 @@ class NewsStore:
             assert self.outlets is not None  # checked by _outlet_vectors
             self.vectors.check_embedder()
             return self.outlets.search_passages(vector, k, where)
-        if where is not None and where.sources is not None and isinstance(self.keywords, FilteredIds):
-            keywords = self.keywords
-            return self.vectors.search_by_vector(
-                vector, k, where, lambda: keywords.chunk_ids(where, AMONG_LIMIT)
-            )
-        return self.vectors.search_by_vector(vector, k, where)
+        table = self.keywords if isinstance(self.keywords, ChunkTable) else None
+        return self.vectors.search_by_vector(vector, k, where, table)
 
     def _outlet_vectors(self) -> bool:
         """Return True when vectors by outlet are kept and complete, copying them from Chroma if needed."""

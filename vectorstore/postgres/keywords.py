@@ -327,21 +327,22 @@ class PgKeywordIndex:
         when there are more than ``limit``."""
         if where.sources is None:
             return None
-        conditions = ["source = ANY(%(sources)s)"]
-        params: dict[str, Any] = {"sources": list(where.sources), "limit": limit + 1}
-        if where.since is not None:
-            conditions.append("date_to >= %(since)s")
-            params["since"] = where.since
-        if where.until is not None:
-            conditions.append("date_from <= %(until)s")
-            params["until"] = where.until
+        conditions, params = _within(where)
         with self.db.cursor() as cur:
-            cur.execute(
-                self._sql(f"SELECT id FROM {{chunk}} WHERE {' AND '.join(conditions)} LIMIT %(limit)s"),
-                params,
-            )
+            sql = f"SELECT id FROM {{chunk}} WHERE {conditions} LIMIT %(limit)s"
+            cur.execute(self._sql(sql), {**params, "limit": limit + 1})
             ids = [row[0] for row in cur.fetchall()]
         return ids if len(ids) <= limit else None
+
+    def admitted(self, ids: Sequence[str], where: SearchFilter) -> dict[str, Chunk]:
+        """Return the chunks among ``ids`` that ``where`` admits, with their text, by id."""
+        if not ids:
+            return {}
+        conditions, params = _within(where)
+        with self.db.cursor() as cur:
+            sql = f"SELECT id, text, meta FROM {{chunk}} WHERE id = ANY(%(ids)s) AND {conditions}"
+            cur.execute(self._sql(sql), {**params, "ids": list(ids)})
+            return {row[0]: Chunk.from_metadata(row[0], row[1], row[2]) for row in cur.fetchall()}
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
         """Return up to ``k`` passages by BM25 score (higher is better), best first."""
@@ -468,3 +469,19 @@ class PgKeywordIndex:
                 Passage(chunk=Chunk.from_metadata(chunk_id, body, meta), score=float(score))
                 for chunk_id, body, meta, score in cur.fetchall()
             ]
+
+
+def _within(where: SearchFilter) -> tuple[str, dict[str, Any]]:
+    """Return the chunk table's SQL conditions for a filter (as `SearchFilter.admits` reads it)."""
+    conditions = ["true"]
+    params: dict[str, Any] = {}
+    if where.sources is not None:
+        conditions.append("source = ANY(%(sources)s)")
+        params["sources"] = list(where.sources)
+    if where.since is not None:
+        conditions.append("date_to >= %(since)s")
+        params["since"] = where.since
+    if where.until is not None:
+        conditions.append("date_from <= %(until)s")
+        params["until"] = where.until
+    return " AND ".join(conditions), params

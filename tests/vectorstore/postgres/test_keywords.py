@@ -173,3 +173,9 @@ def test_the_chunks_a_filter_admits_are_listed_up_to_a_limit(
     assert keywords.chunk_ids(SearchFilter(sources=("Wire",)), 2) is None  # three: more than the limit
     assert keywords.chunk_ids(SearchFilter(since=20240101), 10) is None  # no outlet: not listed
     assert keywords.chunk_ids(SearchFilter(sources=("Nobody",)), 10) == []
+    # Which of some ids a filter admits, with their text: what a filtered vector search keeps.
+    kept = keywords.admitted(
+        ["c1", "c3", "c5", "c-unknown"], SearchFilter(sources=("Fast News",), until=20240105)
+    )
+    assert list(kept) == ["c3"] and kept["c3"] == CORPUS[2]
+    assert set(keywords.admitted(["c1", "c4"], SearchFilter(since=20240102))) == {"c4"}
