@@ -85,6 +85,7 @@ class NewsStore:
         self.keywords = keywords
         self.outlets = outlets
         self.catalog = catalog
+        self._table = keywords if isinstance(keywords, ChunkTable) else None  # PostgreSQL's
         self._count: tuple[Hashable, int] | None = None
 
     def missing(self, ids: Sequence[str]) -> set[str]:
@@ -119,8 +120,7 @@ class NewsStore:
             assert self.outlets is not None  # checked by _outlet_vectors
             self.vectors.check_embedder()
             return self.outlets.search_passages(vector, k, where)
-        table = self.keywords if isinstance(self.keywords, ChunkTable) else None
-        return self.vectors.search_by_vector(vector, k, where, table)
+        return self.vectors.search_by_vector(vector, k, where, self._table)
 
     def _outlet_vectors(self) -> bool:
         """Return True when vectors by outlet are kept and complete, copying them from Chroma if needed."""

@@ -65,6 +65,8 @@ WORD_POSTINGS = 2_000
 RESCORED = 400
 """Chunks scored exactly from all their postings after a search that read only the best ones."""
 _IMPACT = f"(tf / (tf + {K1 * (1 - B):.6g}::real + len::real * {K1 * B / REFERENCE_LENGTH:.6g}::real))"
+_SCORE = "sum(q.idf * p.tf * (%(k1)s + 1) / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.len / %(avgdl)s)))"
+"""BM25 of the postings ``p`` of the question's lexemes ``q`` (with their ``idf``), per chunk."""
 COMMON_FROM_CHUNKS = 20_000
 """Index size (chunks) from which a question's common words are left out, as in the embedded store."""
 _MAX_QUERY_WORDS = 64
@@ -102,7 +104,7 @@ CREATE TABLE IF NOT EXISTS {posting} (
     PRIMARY KEY (term, outlet, chunk) INCLUDE (tf, len)
 );
 CREATE INDEX IF NOT EXISTS {chunk_source} ON {chunk} (source) INCLUDE (id, date_from, date_to);
-CREATE INDEX IF NOT EXISTS {posting_best} ON {posting} (term, IMPACT DESC) INCLUDE (outlet, chunk, tf, len);
+CREATE INDEX IF NOT EXISTS {posting_best} ON {posting} (term, {impact} DESC) INCLUDE (outlet, chunk, tf, len);
 CREATE TABLE IF NOT EXISTS {corpus} (
     one boolean PRIMARY KEY DEFAULT true CHECK (one),
     chunks bigint NOT NULL,
@@ -199,17 +201,18 @@ class PgKeywordIndex:
         self.common_from = common_from
         self.ranking = ranking
         self.word_postings = word_postings
-        self._names = {
+        self._names: dict[str, sql.Composable] = {
             name: sql.Identifier(f"{prefix}_{name}")
             for name in ("chunk", "outlet", "term", "posting", "corpus")
         }
         self._names["chunk_gin"] = sql.Identifier(f"{prefix}_chunk_tsv")
         self._names["posting_best"] = sql.Identifier(f"{prefix}_posting_best")
         self._names["chunk_source"] = sql.Identifier(f"{prefix}_chunk_source")
+        self._names["impact"] = sql.SQL(_IMPACT)
         with db.transaction() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
             self._say_if_upgrading(cur, prefix)
-            cur.execute(self._sql(_SCHEMA.replace("IMPACT", _IMPACT)))
+            cur.execute(self._sql(_SCHEMA))
             articles.create(cur)
             if ranking == "ts_rank_cd":
                 cur.execute(self._sql("CREATE INDEX IF NOT EXISTS {chunk_gin} ON {chunk} USING gin (tsv)"))
@@ -365,10 +368,8 @@ class PgKeywordIndex:
                 return []
             idf = [max(math.log((total - df + 0.5) / (df + 0.5)), 1e-6) for _, _, df in terms]
             ids = [term for term, _, _ in terms]
-            filtered = where is not None and (
-                where.sources is not None or where.since is not None or where.until is not None
-            )
-            if self.word_postings and not filtered and any(df > self.word_postings for _, _, df in terms):
+            unfiltered = where is None or where.is_empty()
+            if self.word_postings and unfiltered and any(df > self.word_postings for _, _, df in terms):
                 return self._bm25_best(cur, ids, idf, length / total, k)
             return self._bm25(cur, ids, idf, length / total, k, where)
 
@@ -404,30 +405,25 @@ class PgKeywordIndex:
                 params["until"] = where.until
         sql = (
             "WITH q AS (SELECT * FROM unnest(%(terms)s::int[], %(idf)s::float8[]) AS q(term, idf)), "
-            "top AS (SELECT p.chunk, sum(q.idf * p.tf * (%(k1)s + 1) / "
-            "(p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.len / %(avgdl)s))) AS score "
+            f"top AS (SELECT p.chunk, {_SCORE} AS score "
             f"FROM q JOIN {{posting}} p ON {' AND '.join(conditions)}{join} "
             "GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %(k)s) "
             "SELECT c.id, c.text, c.meta, top.score FROM top JOIN {chunk} c ON c.rowid = top.chunk "
             "ORDER BY top.score DESC, top.chunk"
         )
         cur.execute(self._sql(sql), params)
-        return [
-            Passage(chunk=Chunk.from_metadata(chunk_id, text, meta), score=float(score))
-            for chunk_id, text, meta, score in cur.fetchall()
-        ]
+        return _passages(cur.fetchall())
 
     def _bm25_best(
         self, cur: psycopg.Cursor[Any], terms: list[int], idf: list[float], avgdl: float, k: int
     ) -> list[Passage]:
         """BM25 over each word's best ``word_postings`` postings, the best chunks then scored exactly."""
-        score = "sum(q.idf * p.tf * (%(k1)s + 1) / (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.len / %(avgdl)s)))"
         sql = (
             "WITH q AS (SELECT * FROM unnest(%(terms)s::int[], %(idf)s::float8[]) AS q(term, idf)), "
             "seen AS (SELECT p.outlet, p.chunk FROM q CROSS JOIN LATERAL (SELECT b.outlet, b.chunk, b.tf, "
-            f"b.len FROM {{posting}} b WHERE b.term = q.term ORDER BY {_IMPACT} DESC LIMIT %(read)s) AS p "
-            f"GROUP BY p.outlet, p.chunk ORDER BY {score} DESC, p.chunk LIMIT %(rescored)s), "
-            f"top AS (SELECT p.chunk, {score} AS score FROM seen s CROSS JOIN q JOIN {{posting}} p "
+            "b.len FROM {posting} b WHERE b.term = q.term ORDER BY {impact} DESC LIMIT %(read)s) AS p "
+            f"GROUP BY p.outlet, p.chunk ORDER BY {_SCORE} DESC, p.chunk LIMIT %(rescored)s), "
+            f"top AS (SELECT p.chunk, {_SCORE} AS score FROM seen s CROSS JOIN q JOIN {{posting}} p "
             "ON p.term = q.term AND p.outlet = s.outlet AND p.chunk = s.chunk "
             "GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %(k)s) "
             "SELECT c.id, c.text, c.meta, top.score FROM top JOIN {chunk} c ON c.rowid = top.chunk "
@@ -438,50 +434,44 @@ class PgKeywordIndex:
             "read": self.word_postings, "rescored": max(RESCORED, 10 * k),
         }  # fmt: skip
         cur.execute(self._sql(sql), params)
-        return [
-            Passage(chunk=Chunk.from_metadata(chunk_id, text, meta), score=float(score))
-            for chunk_id, text, meta, score in cur.fetchall()
-        ]
+        return _passages(cur.fetchall())
 
     def _cover_density(self, text: str, k: int, where: SearchFilter | None) -> list[Passage]:
         """Rank by ``ts_rank_cd`` (title 1.0, text and outlet 0.5), any word matching."""
-        conditions = ["c.tsv @@ q.query"]
-        params: dict[str, Any] = {"text": text, "k": k, "weights": [0.1, 0.5, 0.5, 1.0]}
-        if where is not None and where.sources is not None:
-            conditions.append("c.source = ANY(%(sources)s)")
-            params["sources"] = list(where.sources)
-        if where is not None and where.since is not None:
-            conditions.append("c.date_to >= %(since)s")
-            params["since"] = where.since
-        if where is not None and where.until is not None:
-            conditions.append("c.date_from <= %(until)s")
-            params["until"] = where.until
+        within, params = _within(where or SearchFilter(), "c.")
+        params.update({"text": text, "k": k, "weights": [0.1, 0.5, 0.5, 1.0]})
         sql = (
             "WITH q AS (SELECT to_tsquery('english', array_to_string(tsvector_to_array("
             "to_tsvector('english', %(text)s)), ' | ')) AS query) "
             "SELECT c.id, c.text, c.meta, ts_rank_cd(%(weights)s::float4[], c.tsv, q.query) AS score "
-            f"FROM {{chunk}} c, q WHERE {' AND '.join(conditions)} "
+            f"FROM {{chunk}} c, q WHERE c.tsv @@ q.query AND {within} "
             "ORDER BY score DESC, c.rowid LIMIT %(k)s"
         )
         with self.db.cursor() as cur:
             cur.execute(self._sql(sql), params)
-            return [
-                Passage(chunk=Chunk.from_metadata(chunk_id, body, meta), score=float(score))
-                for chunk_id, body, meta, score in cur.fetchall()
-            ]
+            return _passages(cur.fetchall())
 
 
-def _within(where: SearchFilter) -> tuple[str, dict[str, Any]]:
-    """Return the chunk table's SQL conditions for a filter (as `SearchFilter.admits` reads it)."""
+def _within(where: SearchFilter, table: str = "") -> tuple[str, dict[str, Any]]:
+    """Return the chunk table's SQL conditions for a filter (as `SearchFilter.admits` reads it),
+    its columns prefixed with ``table`` (``"c."``), and their parameters."""
     conditions = ["true"]
     params: dict[str, Any] = {}
     if where.sources is not None:
-        conditions.append("source = ANY(%(sources)s)")
+        conditions.append(f"{table}source = ANY(%(sources)s)")
         params["sources"] = list(where.sources)
     if where.since is not None:
-        conditions.append("date_to >= %(since)s")
+        conditions.append(f"{table}date_to >= %(since)s")
         params["since"] = where.since
     if where.until is not None:
-        conditions.append("date_from <= %(until)s")
+        conditions.append(f"{table}date_from <= %(until)s")
         params["until"] = where.until
     return " AND ".join(conditions), params
+
+
+def _passages(rows: list[Any]) -> list[Passage]:
+    """Return the passages of rows of (id, text, meta, score)."""
+    return [
+        Passage(chunk=Chunk.from_metadata(chunk_id, text, meta), score=float(score))
+        for chunk_id, text, meta, score in rows
+    ]
