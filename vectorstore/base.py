@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from ingest.records import Chunk
 from ingest.store import ChunkWriter, Progress
 
-__all__ = ["ArticleInfo", "ChunkStore", "ChunkTable", "IndexStats", "Passage", "Progress", "SearchFilter"]
+__all__ = [
+    "ArticleInfo",
+    "ChunkStore",
+    "ChunkTable",
+    "IndexStats",
+    "Passage",
+    "Place",
+    "Placed",
+    "Progress",
+    "SearchFilter",
+]
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,33 @@ class Passage:
     def text(self) -> str:
         """The chunk's article text, exactly as it stands in the body."""
         return self.chunk.text
+
+
+class Placed(Protocol):
+    """What a filter reads of a chunk: its outlet and the days its publication date can be."""
+
+    @property
+    def source(self) -> str | None:
+        """The outlet's name."""
+        ...
+
+    @property
+    def date_from(self) -> int | None:
+        """First day the publication date can be, ``YYYYMMDD``."""
+        ...
+
+    @property
+    def date_to(self) -> int | None:
+        """Last day the publication date can be, ``YYYYMMDD``."""
+        ...
+
+
+class Place(NamedTuple):
+    """A chunk's outlet and dates alone (what a `ChunkTable` reads from an index, without the text)."""
+
+    source: str | None
+    date_from: int | None
+    date_to: int | None
 
 
 @dataclass(frozen=True)
@@ -40,7 +77,7 @@ class SearchFilter:
         """Return True when the filter lets everything through."""
         return self.sources is None and self.since is None and self.until is None
 
-    def admits(self, chunk: Chunk) -> bool:
+    def admits(self, chunk: Placed) -> bool:
         """Return True when the chunk passes the filter (a chunk without the field filtered on fails)."""
         if self.sources is not None and chunk.source not in self.sources:
             return False
@@ -108,6 +145,10 @@ class ChunkTable(Protocol):
         """Return the ids of every chunk within ``where``'s outlets and dates, None if over ``limit``."""
         ...
 
-    def admitted(self, ids: Sequence[str], where: SearchFilter) -> dict[str, Chunk]:
-        """Return the chunks among ``ids`` that ``where`` admits, with their text, by id."""
+    def places(self, ids: Sequence[str]) -> dict[str, Place]:
+        """Return the outlet and dates of each of the chunks with these ids that the table holds."""
+        ...
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        """Return the chunks with these ids that the table holds, with their text, by id."""
         ...

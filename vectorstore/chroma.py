@@ -29,6 +29,11 @@ EMBEDDER_KEY = "newsqa_embedder"
 """Collection metadata naming the embedder (model and backend) its vectors were made with."""
 OVERFETCH = 10
 """A filtered vector search first looks for its ``k`` results among the ``OVERFETCH * k`` nearest."""
+TABLE_OVERFETCH = 50
+"""The same with a `ChunkTable` to read outlets from (ids alone from Chroma). Measured at a million
+chunks, outlet searches of 200 dev questions: 36% found fewer than 40 among the 400 nearest,
+13% among 2,000, 7% among 4,000; Chroma took 12, 22 and 38 ms to give those ids, and PostgreSQL
+16 ms to give the outlets of 2,000 (docs/benchmarks.md, Issue 15)."""
 AMONG_LIMIT = 250_000
 """Most chunk ids a search within outlets asks Chroma to search among; more, and its where
 filter searches. Measured at a million chunks on a server (warm): 4,104 to 184,338 ids took
@@ -302,51 +307,97 @@ class ChromaStore:
         where: SearchFilter | None = None,
         table: ChunkTable | None = None,
     ) -> list[Passage]:
-        """Return up to ``k`` passages by cosine similarity to an embedded query, best first.
+        """Return up to ``k`` passages by cosine similarity to an embedded query, best first
+        (`search_scopes` with one filter)."""
+        return self.search_scopes(vector, k, [where], table)[0]
 
-        A filtered search first reads the ``OVERFETCH * k`` nearest chunks unfiltered (once per
-        vector, however many filters it is searched with) and keeps those the filter admits:
-        when ``k`` of them pass, they are the filtered search's answer. Only when fewer pass
-        does Chroma's own ``where`` filter search, which on a large collection is far slower
-        (about 1 s against 60 ms at a million chunks, docs/benchmarks.md, Issue 15).
+    def search_scopes(
+        self,
+        vector: Sequence[float],
+        k: int,
+        scopes: Sequence[SearchFilter | None],
+        table: ChunkTable | None = None,
+    ) -> list[list[Passage]]:
+        """Return, for each filter (None: the whole index), up to ``k`` passages by cosine
+        similarity to an embedded query, best first.
 
-        With a ``table`` (PostgreSQL's chunk table), the nearest are read as ids alone (Chroma
-        reading 400 chunks' metadata took 86 ms at a million, their ids 11 ms) and the table
-        says which it admits; when too few pass, the search is restricted to the ids of every
-        chunk the filter admits, which Chroma answers without its metadata filter, unless there
-        are more than `AMONG_LIMIT` of them.
+        A filtered search first looks among the nearest chunks unfiltered (read once, however
+        many filters are searched) for those the filter admits: when ``k`` of them pass, they
+        are its answer. Only when fewer pass does Chroma search with the filter, which on a
+        large collection is far slower (docs/benchmarks.md, Issue 15).
+
+        With a ``table`` (PostgreSQL's chunk table), Chroma gives ids and distances alone, and
+        the table gives the outlets and dates the filters are checked against, then the text of
+        what is kept (reading metadata from Chroma took 86 ms for 400 chunks at a million, ids
+        11 ms), so the nearest can be read deeper: ``TABLE_OVERFETCH * k``. When too few pass,
+        the search is restricted to the ids of every chunk the filter admits, which Chroma
+        answers without its metadata filter, unless there are more than `AMONG_LIMIT`.
         """
         self.check_embedder()
-        if where is None or where.is_empty():
-            return self._nearest(vector, k, None)
-        n = k * OVERFETCH
         if table is not None:
-            near = self._deep_nearest(vector, n, ("distances",))
-            admitted = table.admitted([passage.chunk.id for passage in near], where)
-            kept = [replace(p, chunk=admitted[p.chunk.id]) for p in near if p.chunk.id in admitted]
-        else:
-            near = self._deep_nearest(vector, n, ("metadatas", "distances"))
+            return self._search_with_table(vector, k, scopes, table)
+        found = []
+        for where in scopes:
+            if where is None or where.is_empty():
+                found.append(self._nearest(vector, k, None))
+                continue
+            near = self._deep_nearest(vector, k * OVERFETCH, ("metadatas", "distances"))
             kept = [passage for passage in near if where.admits(passage.chunk)]
-        if len(kept) >= k or len(near) < n:  # enough, or the whole collection was read
-            return kept[:k] if table is not None else self._with_text(kept[:k])
-        ids = table.chunk_ids(where, AMONG_LIMIT) if table is not None else None
-        if ids is not None:
-            from chromadb.errors import ChromaError
+            enough = len(kept) >= k or len(near) < k * OVERFETCH  # or the whole collection was read
+            found.append(self._with_text(kept[:k]) if enough else self._nearest(vector, k, where))
+        return found
 
+    def _search_with_table(
+        self, vector: Sequence[float], k: int, scopes: Sequence[SearchFilter | None], table: ChunkTable
+    ) -> list[list[Passage]]:
+        """`search_scopes` with the chunks' outlets, dates and text read from ``table``."""
+        filtered = [where for where in scopes if where is not None and not where.is_empty()]
+        depth = k * TABLE_OVERFETCH if filtered else k
+        near = (
+            self._deep_nearest(vector, depth, ("distances",))
+            if filtered
+            else self._nearest(vector, k, None, ("distances",))
+        )
+        places = table.places([passage.chunk.id for passage in near]) if filtered else {}
+        found: list[list[Passage]] = []
+        for where in scopes:
+            if where is None or where.is_empty():
+                found.append(near[:k])
+                continue
+            kept = [p for p in near if (place := places.get(p.chunk.id)) is not None and where.admits(place)]
+            enough = len(kept) >= k or len(near) < depth
+            found.append(kept[:k] if enough else self._nearest_admitted(vector, k, where, table))
+        textless = {p.chunk.id: None for passages in found for p in passages if not p.chunk.text}
+        texts = table.chunks(list(textless))
+        return [
+            [
+                passage if passage.chunk.text else replace(passage, chunk=texts[passage.chunk.id])
+                for passage in passages
+                if passage.chunk.text or passage.chunk.id in texts  # (not yet or no longer in the table)
+            ]
+            for passages in found
+        ]
+
+    def _nearest_admitted(
+        self, vector: Sequence[float], k: int, where: SearchFilter, table: ChunkTable
+    ) -> list[Passage]:
+        """Return the ``k`` nearest chunks ``where`` admits: among the ids the table lists for
+        it (without their text), or by Chroma's where filter when there are too many."""
+        from chromadb.errors import ChromaError
+
+        ids = table.chunk_ids(where, AMONG_LIMIT)
+        if ids is not None:
+            if not ids:
+                return []
             try:
-                return self._nearest_among(vector, k, ids)
+                results = self._call(
+                    "query", query_embeddings=[list(vector)], n_results=min(k, len(ids)), ids=ids,
+                    include=["distances"],
+                )  # fmt: skip
+                return _passages(results)
             except ChromaError:  # an id not (or no longer) in Chroma: a write under way
                 pass
         return self._nearest(vector, k, where)
-
-    def _nearest_among(self, vector: Sequence[float], k: int, ids: list[str]) -> list[Passage]:
-        """Return the ``k`` nearest of the chunks with these ids."""
-        if not ids:
-            return []
-        results = self._call(
-            "query", query_embeddings=[list(vector)], n_results=min(k, len(ids)), ids=ids, include=list(_ALL)
-        )
-        return _passages(results)
 
     def _deep_nearest(self, vector: Sequence[float], n: int, include: tuple[str, ...]) -> list[Passage]:
         """Return the ``n`` nearest chunks unfiltered (with what ``include`` names), reusing the

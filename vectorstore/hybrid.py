@@ -116,11 +116,25 @@ class NewsStore:
         self, vector: Sequence[float], k: int, where: SearchFilter | None = None
     ) -> list[Passage]:
         """Return up to ``k`` passages by similarity to an embedded query."""
-        if where is not None and where.sources is not None and self._outlet_vectors():
-            assert self.outlets is not None  # checked by _outlet_vectors
-            self.vectors.check_embedder()
-            return self.outlets.search_passages(vector, k, where)
-        return self.vectors.search_by_vector(vector, k, where, self._table)
+        return self.search_scopes(vector, k, [where])[0]
+
+    def search_scopes(
+        self, vector: Sequence[float], k: int, scopes: Sequence[SearchFilter | None]
+    ) -> list[list[Passage]]:
+        """Return, for each filter (None: the whole index), up to ``k`` passages by similarity
+        to an embedded query: searches within outlets from the vectors kept by outlet when there
+        are, the rest from Chroma (all at once, reading the nearest chunks once)."""
+        within_outlets = any(where is not None and where.sources is not None for where in scopes)
+        if not (within_outlets and self._outlet_vectors()):
+            return self.vectors.search_scopes(vector, k, scopes, self._table)
+        assert self.outlets is not None  # checked by _outlet_vectors
+        self.vectors.check_embedder()
+        return [
+            self.outlets.search_passages(vector, k, where)
+            if where is not None and where.sources is not None
+            else self.vectors.search_by_vector(vector, k, where, self._table)
+            for where in scopes
+        ]
 
     def _outlet_vectors(self) -> bool:
         """Return True when vectors by outlet are kept and complete, copying them from Chroma if needed."""

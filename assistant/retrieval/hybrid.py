@@ -65,10 +65,10 @@ class HybridStore(Protocol):
         """Return the query's vector."""
         ...
 
-    def search_by_vector(
-        self, vector: Sequence[float], k: int, where: SearchFilter | None = None
-    ) -> list[Passage]:
-        """Return up to ``k`` passages by similarity to the vector."""
+    def search_scopes(
+        self, vector: Sequence[float], k: int, scopes: Sequence[SearchFilter | None]
+    ) -> list[list[Passage]]:
+        """Return, for each filter (None: the whole index), up to ``k`` passages by similarity."""
         ...
 
     def keyword_search(self, query: str, k: int, where: SearchFilter | None = None) -> list[Passage]:
@@ -127,7 +127,7 @@ class HybridRetriever:
             for n, scope in enumerate(scopes)
         ]
         vector = self.store.embed_query(question)
-        dense = [self.store.search_by_vector(vector, depth, scope) for scope in scopes]
+        dense = self.store.search_scopes(vector, depth, scopes)
         rankings: list[tuple[float, list[Passage]]] = []
         for n, (by_vector, by_keyword) in enumerate(zip(dense, keyword_jobs, strict=True)):
             weight = 1.0 if n == 0 else OUTLET_WEIGHT

@@ -7,7 +7,7 @@ import pytest
 
 from ingest.records import Chunk
 from tests.fakes import BagOfWordsEmbeddings
-from vectorstore.base import SearchFilter
+from vectorstore.base import Place, SearchFilter
 from vectorstore.chroma import ChromaStore, StoreError, persistent_client
 
 
@@ -114,7 +114,9 @@ def test_a_store_from_before_embedders_were_recorded_counts_as_the_legacy_one(tm
         new.search("rockets", 1)
 
 
-def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(tmp_path: Path) -> None:
+def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Filtered searches first look among the nearest chunks unfiltered (fast on a large
     collection); whether enough pass there or not, the answer is the filter's own nearest."""
     import random
@@ -142,11 +144,13 @@ def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(tm
         return [round(score, 4) for score in sorted(cosine, reverse=True)[:k]]
 
     filtered: list[object] = []  # the queries Chroma's own (slow) where filter answered
+    depths: list[object] = []  # how many nearest each query asked for
     call = store._call
 
     def counting(name: str, **kwargs: object) -> object:
         if name == "query" and kwargs.get("where") is not None:
             filtered.append(kwargs["where"])
+        depths.append(kwargs.get("n_results"))
         return call(name, **kwargs)
 
     store._call = counting  # type: ignore[method-assign]
@@ -169,21 +173,37 @@ def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(tm
     # read as ids alone and the table says which pass; when too few do, the search is restricted
     # to the ids of every chunk the filter admits, not left to Chroma's where filter...
     table = Table(chunks)
-    for where in (
+    monkeypatch.setattr("vectorstore.chroma.TABLE_OVERFETCH", 10)  # 40 of the 300, as without a table
+    scopes = [
         SearchFilter(sources=("Wire",)),
         rare := SearchFilter(sources=("Rare Times",)),
         SearchFilter(sources=("Rare Times",), until=20200101),
         SearchFilter(sources=("Daily", "Rare Times"), since=20200110, until=20200115),
-    ):
+    ]
+    for where in scopes:
         filtered.clear()
         store._deep = None
         table.asked.clear()
         found = store.search_by_vector(vector, 4, where, table)
         assert [round(passage.score, 4) for passage in found] == nearest_scores(where, 4), where
         assert all(passage.chunk.text == texts[passage.chunk.id] for passage in found), where
-        assert filtered == [] and table.asked[0] == ("admitted", where)
+        assert filtered == [] and table.asked[0] == ("places", None)
         if where.sources in (("Wire",), ("Rare Times",)):  # (the last may or may not find 4 near)
             assert (("listed", where) in table.asked) == (where.sources == ("Rare Times",)), where
+    # Several filters at once (a question naming outlets) read the nearest once, and the table
+    # once for their outlets and once for the text of what they keep.
+    store._deep = None
+    table.asked.clear()
+    depths.clear()
+    together = store.search_scopes(vector, 4, [None, *scopes], table)
+    assert [[round(p.score, 4) for p in found] for found in together[1:]] == [
+        nearest_scores(where, 4) for where in scopes
+    ]
+    assert [round(p.score, 4) for p in together[0]] == nearest_scores(SearchFilter(), 4)
+    assert all(p.chunk.text == texts[p.chunk.id] for found in together for p in found)
+    assert [name for name, _ in table.asked].count("places") == 1
+    assert [name for name, _ in table.asked].count("chunks") == 1
+    assert depths.count(40) == 1  # the deep read, shared
     # ...and an id Chroma doesn't hold (deleted a moment ago) leaves the search to its where filter.
     table.extra = ["gone-1"]
     found = store.search_by_vector(vector, 4, rare, table)
@@ -195,14 +215,18 @@ class Table:
     """An in-memory `ChunkTable` over a list of chunks, recording what it was asked."""
 
     def __init__(self, chunks: list[Chunk]) -> None:
-        self.chunks = {c.id: c for c in chunks}
-        self.asked: list[tuple[str, SearchFilter]] = []
+        self.rows = {c.id: c for c in chunks}
+        self.asked: list[tuple[str, SearchFilter | None]] = []
         self.extra: list[str] = []
 
     def chunk_ids(self, where: SearchFilter, limit: int) -> list[str] | None:
         self.asked.append(("listed", where))
-        return [c.id for c in self.chunks.values() if where.admits(c)] + self.extra
+        return [c.id for c in self.rows.values() if where.admits(c)] + self.extra
 
-    def admitted(self, ids: Sequence[str], where: SearchFilter) -> dict[str, Chunk]:
-        self.asked.append(("admitted", where))
-        return {i: self.chunks[i] for i in ids if i in self.chunks and where.admits(self.chunks[i])}
+    def places(self, ids: Sequence[str]) -> dict[str, Place]:
+        self.asked.append(("places", None))
+        return {i: Place(c.source, c.date_from, c.date_to) for i in ids if (c := self.rows.get(i))}
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Chunk]:
+        self.asked.append(("chunks", None))
+        return {i: self.rows[i] for i in ids if i in self.rows}

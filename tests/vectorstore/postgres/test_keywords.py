@@ -10,7 +10,7 @@ import pytest
 from ingest.records import Chunk
 from tests.engines import Postgres
 from tests.stores import keyword_index
-from vectorstore.base import SearchFilter
+from vectorstore.base import Place, SearchFilter
 from vectorstore.postgres.articles import PgArticles
 from vectorstore.postgres.database import Database, DatabaseAddress
 from vectorstore.postgres.keywords import PgKeywordIndex
@@ -173,9 +173,12 @@ def test_the_chunks_a_filter_admits_are_listed_up_to_a_limit(
     assert keywords.chunk_ids(SearchFilter(sources=("Wire",)), 2) is None  # three: more than the limit
     assert keywords.chunk_ids(SearchFilter(since=20240101), 10) is None  # no outlet: not listed
     assert keywords.chunk_ids(SearchFilter(sources=("Nobody",)), 10) == []
-    # Which of some ids a filter admits, with their text: what a filtered vector search keeps.
-    kept = keywords.admitted(
-        ["c1", "c3", "c5", "c-unknown"], SearchFilter(sources=("Fast News",), until=20240105)
-    )
-    assert list(kept) == ["c3"] and kept["c3"] == CORPUS[2]
-    assert set(keywords.admitted(["c1", "c4"], SearchFilter(since=20240102))) == {"c4"}
+    # The outlets and dates of some ids (what a filtered vector search checks), then the text of
+    # those it keeps; an id the table doesn't hold is left out of both.
+    places = keywords.places(["c1", "c3", "c-unknown"])
+    assert places == {
+        "c1": Place(CORPUS[0].source, CORPUS[0].date_from, CORPUS[0].date_to),
+        "c3": Place("Fast News", CORPUS[2].date_from, CORPUS[2].date_to),
+    }
+    assert SearchFilter(sources=("Fast News",)).admits(places["c3"])
+    assert keywords.chunks(["c3", "c-unknown"]) == {"c3": CORPUS[2]}
