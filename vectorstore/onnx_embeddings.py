@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,17 +97,20 @@ def exported_model(location: Path, cache_dir: Path, quantized: bool) -> Path:
     return target
 
 
-def session_options(threads: int = 0) -> onnxruntime.SessionOptions:
+def session_options(threads: int = 0, spinning: bool = True) -> onnxruntime.SessionOptions:
     """Return the session options used for embedding: all cores, one operator at a time.
 
     On 2 cores, running operators in parallel (``ORT_PARALLEL``), fewer threads, turning
     the memory pattern off or a lower graph optimisation level measured no faster
     (docs/benchmarks.md, issue 16); these are ONNX Runtime's defaults, set here so that
-    the choice is visible and the benchmark varies it from one place.
+    the choice is visible and the benchmark varies it from one place. Without ``spinning``,
+    a thread with no work sleeps at once instead of busy-waiting for the next operator.
     """
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.intra_op_num_threads = threads  # 0: one per core
     options.inter_op_num_threads = 1
     options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
@@ -115,8 +119,21 @@ def session_options(threads: int = 0) -> onnxruntime.SessionOptions:
     return options
 
 
+BULK_TEXTS = 64
+"""Calls embedding at least this many texts (indexing) run on threads that busy-wait between
+operators, as ONNX Runtime does by default (5% more chunks a second on 2 cores); smaller calls
+(a question, its candidate sentences) on threads that sleep, so that they leave the cores to
+the searches running beside them: at a million chunks, with PostgreSQL and the Chroma server
+on the same 2 cores, asking took 174-244 ms at the median instead of 270-280 (docs/benchmarks.md,
+Issue 15)."""
+
+
 class OnnxEmbeddings(Embeddings):
-    """LangChain embeddings from an exported sentence-transformers model on ONNX Runtime."""
+    """LangChain embeddings from an exported sentence-transformers model on ONNX Runtime.
+
+    It keeps up to two sessions of the model, each made on first use: one for indexing (calls
+    of `BULK_TEXTS` or more), one for questions; ``options`` given make one session for both.
+    """
 
     def __init__(
         self,
@@ -127,12 +144,13 @@ class OnnxEmbeddings(Embeddings):
         threads: int = 0,
         options: onnxruntime.SessionOptions | None = None,
     ) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
 
-        self._session = onnxruntime.InferenceSession(
-            str(model_file), options or session_options(threads), providers=["CPUExecutionProvider"]
-        )
+        self._model_file = model_file
+        self._options = options
+        self._threads = threads
+        self._sessions: dict[bool, onnxruntime.InferenceSession] = {}
+        self._lock = threading.Lock()
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         # tokenizer.json may carry a shorter limit (128) than the model is used with (256).
         self._tokenizer.enable_truncation(max_tokens)
@@ -147,7 +165,8 @@ class OnnxEmbeddings(Embeddings):
         vectors: list[list[float]] = [[] for _ in texts]
         for offset in range(0, len(order), self.batch_size):
             batch = order[offset : offset + self.batch_size]
-            for i, vector in zip(batch, self._embed([encodings[i].ids for i in batch]), strict=True):
+            embedded = self._embed([encodings[i].ids for i in batch], len(texts) >= BULK_TEXTS)
+            for i, vector in zip(batch, embedded, strict=True):
                 vectors[i] = vector.tolist()
         return vectors
 
@@ -155,7 +174,20 @@ class OnnxEmbeddings(Embeddings):
         """Embed a question."""
         return self.embed_documents([text])[0]
 
-    def _embed(self, token_ids: Sequence[Sequence[int]]) -> Any:
+    def _session(self, bulk: bool) -> onnxruntime.InferenceSession:
+        """Return the session for indexing (``bulk``) or for questions, made on first use."""
+        import onnxruntime
+
+        spinning = bulk or self._options is not None
+        with self._lock:
+            if spinning not in self._sessions:
+                options = self._options or session_options(self._threads, spinning=spinning)
+                self._sessions[spinning] = onnxruntime.InferenceSession(
+                    str(self._model_file), options, providers=["CPUExecutionProvider"]
+                )
+            return self._sessions[spinning]
+
+    def _embed(self, token_ids: Sequence[Sequence[int]], bulk: bool = False) -> Any:
         import numpy as np
 
         longest = max(len(ids) for ids in token_ids)
@@ -165,7 +197,7 @@ class OnnxEmbeddings(Embeddings):
         for row, sequence in enumerate(token_ids):
             ids[row, : len(sequence)] = sequence
             mask[row, : len(sequence)] = 1
-        hidden = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        hidden = self._session(bulk).run(None, {"input_ids": ids, "attention_mask": mask})[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
         return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

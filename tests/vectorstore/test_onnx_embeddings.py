@@ -71,6 +71,26 @@ def test_padding_a_text_in_a_batch_leaves_its_float32_vector_alone(cache: Path) 
     assert cosines(onnx.embed_documents(texts), one_by_one).min() > 0.9999
 
 
+def test_indexing_and_questions_run_on_their_own_sessions_with_the_same_vectors(cache: Path) -> None:
+    # Indexing (many texts a call) keeps ONNX Runtime's busy-waiting threads; a question and its
+    # sentences run on threads that sleep, to leave the cores to the searches beside them.
+    int8 = load_embeddings("", 8, "onnx-int8", str(cache))
+    assert isinstance(int8, onnx_embeddings.OnnxEmbeddings)
+    # (int8 activations are scaled per batch: copies of one text make the same batch as it alone)
+    questions = [int8.embed_query(text) for text in TEXTS[:2]]
+    bulk = [int8.embed_documents([text] * onnx_embeddings.BULK_TEXTS)[0] for text in TEXTS[:2]]
+    assert cosines(bulk, questions).min() > 0.9999
+
+    def spins(session: object) -> bool:
+        try:  # ONNX Runtime's default, unless set
+            entry = session.get_session_options().get_session_config_entry("session.intra_op.allow_spinning")  # type: ignore[attr-defined]
+        except RuntimeError:
+            return True
+        return entry != "0"
+
+    assert {bulk: spins(session) for bulk, session in int8._sessions.items()} == {True: True, False: False}
+
+
 def test_int8_vectors_stay_close_and_rank_passages_alike(cache: Path, torch_model: Embeddings) -> None:
     int8 = load_embeddings("", 32, "onnx-int8", str(cache))
     assert cosines(int8.embed_documents(TEXTS), torch_model.embed_documents(TEXTS)).min() > 0.97
