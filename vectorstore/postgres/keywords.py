@@ -434,9 +434,11 @@ class PgKeywordIndex:
             "seen AS (SELECT p.outlet, p.chunk FROM q CROSS JOIN LATERAL (SELECT b.outlet, b.chunk, b.tf, "
             "b.len FROM {posting} b WHERE b.term = q.term ORDER BY {impact} DESC LIMIT %(read)s) AS p "
             f"GROUP BY p.outlet, p.chunk ORDER BY {_SCORE} DESC, p.chunk LIMIT %(rescored)s), "
-            f"top AS (SELECT p.chunk, {_SCORE} AS score FROM seen s CROSS JOIN q JOIN {{posting}} p "
-            "ON p.term = q.term AND p.outlet = s.outlet AND p.chunk = s.chunk "
-            "GROUP BY p.chunk ORDER BY score DESC, p.chunk LIMIT %(k)s) "
+            # Each chunk read looked up by the posting table's key, one word at a time (LIMIT 1:
+            # the planner would otherwise join every posting of the words, 40 ms at 1M).
+            f"top AS (SELECT s.chunk, {_SCORE} AS score FROM seen s CROSS JOIN q CROSS JOIN LATERAL "
+            "(SELECT b.tf, b.len FROM {posting} b WHERE b.term = q.term AND b.outlet = s.outlet "
+            "AND b.chunk = s.chunk LIMIT 1) AS p GROUP BY s.chunk ORDER BY score DESC, s.chunk LIMIT %(k)s) "
             "SELECT c.id, c.text, c.meta, top.score FROM top JOIN {chunk} c ON c.rowid = top.chunk "
             "ORDER BY top.score DESC, top.chunk"
         )
