@@ -252,6 +252,7 @@ def run_engines(args: argparse.Namespace, say: Any) -> dict[str, Any]:
     fresh = new_articles(args.corpus, work / f"new-articles-{stamp}.jsonl", stamp)
     py = sys.executable
     questions = ["--questions", str(args.questions), "--count", str(args.queries)]
+    following = ["--skip", str(args.queries)]
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSQA_")}
 
     # PostgreSQL and the Chroma server.
@@ -274,6 +275,11 @@ def run_engines(args: argparse.Namespace, say: Any) -> dict[str, Any]:
             )
             results["query_server_peak_mb"] = dict(sampler.peak)
             say(f"  {results['shared_queries']} servers {sampler.peak}")
+            # The next questions, in a new process: servers that have been answering for a while.
+            results["shared_queries_next"] = measure(
+                [py, "-m", "bench.tasks", "queries", "--store", str(store), *questions, *following], env=env
+            )
+            say(f"  {results['shared_queries_next']}")
             sampler.reset()
             results["shared_index_new"] = measure(
                 [py, "-m", "bench.shared", "index-new", "--articles", str(fresh), "--store", str(store)],
@@ -312,6 +318,10 @@ def run_engines(args: argparse.Namespace, say: Any) -> dict[str, Any]:
         [py, "-m", "bench.tasks", "queries", "--store", str(embedded), *questions], env=base_env
     )
     say(f"  {results['embedded_queries']}")
+    results["embedded_queries_next"] = measure(
+        [py, "-m", "bench.tasks", "queries", "--store", str(embedded), *questions, *following], env=base_env
+    )
+    say(f"  {results['embedded_queries_next']}")
     results["embedded_disk_mb"] = du_mb(embedded)
     copy = work / "embedded-index-new"
     subprocess.run(["rm", "-rf", str(copy)], check=True)
@@ -347,9 +357,11 @@ def markdown(r: dict[str, Any]) -> str:
         f"| what | embedded default, {eq['chunks']:,} chunks | "
         f"PostgreSQL + Chroma server, {chunks:,} chunks |",
         "|---|---:|---:|",
-        f"| ask, warm, p50 / p95 (`NewsAssistant.ask` x {sq['questions']} dev questions: retrieval + the "
-        f"default answer) | {eq['p50_ms']} / {eq['p95_ms']} ms | **{sq['p50_ms']} / {sq['p95_ms']} ms** "
+        f"| ask, warm process, servers just started, p50 / p95 (`NewsAssistant.ask` x {sq['questions']} "
+        f"dev questions: retrieval + the default answer) | {eq['p50_ms']} / {eq['p95_ms']} ms | "
+        f"**{sq['p50_ms']} / {sq['p95_ms']} ms** "
         f"(target p50 <= 250: {'yes' if sq['p50_ms'] <= 250 else '**no**'}) |",
+        *_next_row(r),
         f"| peak memory of the app process (asking) | {eq['peak_rss_mb']} MB | **{sq['peak_rss_mb']} MB** "
         f"(target <= 1024: {'yes' if sq['peak_rss_mb'] <= 1024 else '**no**'}) |",
         f"| index {NEW_ARTICLES} new articles into it (`NewsAssistant.index`, model loaded first) | "
@@ -374,6 +386,19 @@ def markdown(r: dict[str, Any]) -> str:
         END,
     ]
     return "\n".join(lines)
+
+
+def _next_row(r: dict[str, Any]) -> list[str]:
+    """The table row of the second run of questions (absent from results of before it was measured)."""
+    if "shared_queries_next" not in r:
+        return []
+    en, sn, first = r["embedded_queries_next"], r["shared_queries_next"], r["shared_queries"]["questions"]
+    met = "yes" if sn["p50_ms"] <= 250 else "**no**"
+    return [
+        f"| ask, the next {sn['questions']} dev questions in a new process (servers that have just "
+        f"answered the first {first}), p50 / p95 | {en['p50_ms']} / {en['p95_ms']} ms | "
+        f"**{sn['p50_ms']} / {sn['p95_ms']} ms** (target p50 <= 250: {met}) |"
+    ]
 
 
 def write(path: Path, generated: str) -> None:

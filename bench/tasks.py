@@ -162,12 +162,13 @@ def encoders(corpus: Path, work: Path, groups: int) -> dict[str, Any]:
     return measure(chunk_texts(corpus), location, work, groups, say)
 
 
-def queries(store: Path, questions: Path, count: int) -> dict[str, Any]:
-    """Time `NewsAssistant.ask` (retrieval + the default answer) per question, on a warm process."""
+def queries(store: Path, questions: Path, count: int, skip: int = 0) -> dict[str, Any]:
+    """Time `NewsAssistant.ask` (retrieval + the default answer) per question, on a warm process:
+    ``count`` questions after the first ``skip``."""
     from assistant import NewsAssistant
     from assistant.evaluation.harness import load_questions
 
-    asked = [q.question for q in load_questions(questions)][:count]
+    asked = [q.question for q in load_questions(questions)][skip : skip + count]
     bot = NewsAssistant(store_dir=store)
     started = time.perf_counter()
     bot.ask(asked[0])  # opens the store and loads the model: that is the cold start's business
@@ -206,6 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--source", type=Path)
     parser.add_argument("--questions", type=Path)
     parser.add_argument("--count", type=int, default=100)
+    parser.add_argument("--skip", type=int, default=0, help="queries: leave out the first N questions")
     parser.add_argument("--chunks", type=int, default=100_000)
     parser.add_argument("--backend", default="torch")
     parser.add_argument("--sequential-writes", action="store_true", help="ingest: don't overlap writes")
@@ -219,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.task == "encoders":
         result = encoders(args.corpus, args.store, args.count)
     elif args.task == "queries":
-        result = queries(args.store, args.questions, args.count)
+        result = queries(args.store, args.questions, args.count, args.skip)
     else:
         result = scale(args.source, args.store, args.chunks)
     sys.stdout.flush()
