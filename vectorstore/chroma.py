@@ -32,8 +32,8 @@ OVERFETCH = 10
 TABLE_OVERFETCH = 50
 """The same with a `ChunkTable` to read outlets from (ids alone from Chroma). Measured at a million
 chunks, outlet searches of 200 dev questions: 36% found fewer than 40 among the 400 nearest,
-13% among 2,000, 7% among 4,000; Chroma took 12, 22 and 38 ms to give those ids, and PostgreSQL
-16 ms to give the outlets of 2,000 (docs/benchmarks.md, Issue 15)."""
+13% among 2,000, 7% among 4,000; Chroma took 12-18, 22-38 and 38-65 ms to give those ids, and
+PostgreSQL 32 ms to give the outlets of 4,000 (docs/benchmarks.md, Issue 15)."""
 AMONG_LIMIT = 250_000
 """Most chunk ids a search within outlets asks Chroma to search among; more, and its where
 filter searches. Measured at a million chunks on a server (warm): 4,104 to 184,338 ids took
