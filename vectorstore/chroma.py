@@ -351,7 +351,7 @@ class ChromaStore:
         self, vector: Sequence[float], k: int, scopes: Sequence[SearchFilter | None], table: ChunkTable
     ) -> list[list[Passage]]:
         """`search_scopes` with the chunks' outlets, dates and text read from ``table``."""
-        filtered = [where for where in scopes if where is not None and not where.is_empty()]
+        filtered = any(where is not None and not where.is_empty() for where in scopes)
         depth = k * TABLE_OVERFETCH if filtered else k
         near = (
             self._deep_nearest(vector, depth, ("distances",))
