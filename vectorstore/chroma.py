@@ -7,8 +7,6 @@ from the embedder passed in, so Chroma's default model (which downloads) is neve
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -39,8 +37,6 @@ AMONG_LIMIT = 250_000
 filter searches. Measured at a million chunks on a server (warm): 4,104 to 184,338 ids took
 0.03-0.4 s, plus 0.01-0.17 s to list them, against 0.9-2.4 s for the where filter."""
 _ALL = ("documents", "metadatas", "distances")
-DEEP_REUSE_SECONDS = 5.0
-"""How long the unfiltered nearest chunks of one vector are reused by its filtered searches."""
 
 
 class StoreError(NewsQAError, RuntimeError):
@@ -139,8 +135,6 @@ class ChromaStore:
         """``reopen`` opens the embedded store afresh (see `_call`); ``server`` says ``place`` is a
         Chroma server's ``host:port``, named when it can't be reached."""
         self._embeddings = embeddings
-        self._deep: tuple[tuple[Any, ...], float, list[Passage]] | None = None
-        self._deep_lock = threading.Lock()
         self._embedded_text = embedded_text or (lambda chunk: chunk.text)
         self._name = collection
         self._reopen = reopen
@@ -337,11 +331,13 @@ class ChromaStore:
         if table is not None:
             return self._search_with_table(vector, k, scopes, table)
         found = []
+        near: list[Passage] | None = None
         for where in scopes:
             if where is None or where.is_empty():
                 found.append(self._nearest(vector, k, None))
                 continue
-            near = self._deep_nearest(vector, k * OVERFETCH, ("metadatas", "distances"))
+            if near is None:
+                near = self._nearest(vector, k * OVERFETCH, None, ("metadatas", "distances"))
             kept = [passage for passage in near if where.admits(passage.chunk)]
             enough = len(kept) >= k or len(near) < k * OVERFETCH  # or the whole collection was read
             found.append(self._with_text(kept[:k]) if enough else self._nearest(vector, k, where))
@@ -353,11 +349,7 @@ class ChromaStore:
         """`search_scopes` with the chunks' outlets, dates and text read from ``table``."""
         filtered = any(where is not None and not where.is_empty() for where in scopes)
         depth = k * TABLE_OVERFETCH if filtered else k
-        near = (
-            self._deep_nearest(vector, depth, ("distances",))
-            if filtered
-            else self._nearest(vector, k, None, ("distances",))
-        )
+        near = self._nearest(vector, depth, None, ("distances",))
         places = table.places([passage.chunk.id for passage in near]) if filtered else {}
         found: list[list[Passage]] = []
         for where in scopes:
@@ -390,28 +382,10 @@ class ChromaStore:
             if not ids:
                 return []
             try:
-                results = self._call(
-                    "query", query_embeddings=[list(vector)], n_results=min(k, len(ids)), ids=ids,
-                    include=["distances"],
-                )  # fmt: skip
-                return _passages(results)
+                return self._nearest(vector, min(k, len(ids)), None, ("distances",), ids)
             except ChromaError:  # an id not (or no longer) in Chroma: a write under way
                 pass
         return self._nearest(vector, k, where)
-
-    def _deep_nearest(self, vector: Sequence[float], n: int, include: tuple[str, ...]) -> list[Passage]:
-        """Return the ``n`` nearest chunks unfiltered (with what ``include`` names), reusing the
-        answer for the same vector for a few seconds (a question's searches, not a later
-        question's after the index changed)."""
-        key = (tuple(vector), n, include)
-        now = time.monotonic()
-        with self._deep_lock:
-            if self._deep is not None and self._deep[0] == key and now - self._deep[1] < DEEP_REUSE_SECONDS:
-                return self._deep[2]
-        found = self._nearest(vector, n, None, include)
-        with self._deep_lock:
-            self._deep = (key, now, found)
-        return found
 
     def _with_text(self, passages: list[Passage]) -> list[Passage]:
         """Return the passages (read without their text) with it, read by id."""
@@ -425,15 +399,22 @@ class ChromaStore:
         ]
 
     def _nearest(
-        self, vector: Sequence[float], k: int, where: SearchFilter | None, include: tuple[str, ...] = _ALL
+        self,
+        vector: Sequence[float],
+        k: int,
+        where: SearchFilter | None,
+        include: tuple[str, ...] = _ALL,
+        ids: list[str] | None = None,
     ) -> list[Passage]:
-        """Return the ``k`` nearest chunks the filter admits, with what ``include`` names (a deep
-        read leaves the text out: half the time on a server at a million chunks)."""
+        """Return the ``k`` nearest chunks the filter admits (among ``ids`` when given), with
+        what ``include`` names (a deep read leaves the text out: half the time on a server at a
+        million chunks)."""
         results = self._call(
             "query",
             query_embeddings=[list(vector)],
             n_results=k,
             where=_where(where) if where else None,
+            ids=ids,
             include=list(include),
         )
         return _passages(results)

@@ -182,7 +182,6 @@ def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(
     ]
     for where in scopes:
         filtered.clear()
-        store._deep = None
         table.asked.clear()
         found = store.search_by_vector(vector, 4, where, table)
         assert [round(passage.score, 4) for passage in found] == nearest_scores(where, 4), where
@@ -192,7 +191,6 @@ def test_a_filtered_search_finds_the_nearest_admitted_chunks_however_few_pass(
             assert (("listed", where) in table.asked) == (where.sources == ("Rare Times",)), where
     # Several filters at once (a question naming outlets) read the nearest once, and the table
     # once for their outlets and once for the text of what they keep.
-    store._deep = None
     table.asked.clear()
     depths.clear()
     together = store.search_scopes(vector, 4, [None, *scopes], table)
