@@ -103,7 +103,9 @@ def _migrate(
     from assistant.sources import SourceList
     from ingest.ledger import Ledger
     from vectorstore.chroma import StoreError, persistent_client
+    from vectorstore.keyword import KeywordIndex
     from vectorstore.migration import migrate
+    from vectorstore.sqlite_file import SqliteFile
 
     embedded = settings.model_copy(update={"database_url": None, "chroma_host": ""})
     paths = embedded.paths
@@ -129,6 +131,7 @@ def _migrate(
         target.remember_source,
         embedded.collection,
         on_wait=_say,
+        source_sentences=KeywordIndex(SqliteFile(paths.keywords), common_share=1.0).sentence_vectors,
     )
     where = factory.describe_store(shared)
     if as_json:

@@ -13,6 +13,7 @@ __all__ = [
     "ArticleInfo",
     "ChunkStore",
     "ChunkTable",
+    "Embedded",
     "IndexStats",
     "Passage",
     "Place",
@@ -33,6 +34,14 @@ class Passage:
     def text(self) -> str:
         """The chunk's article text, exactly as it stands in the body."""
         return self.chunk.text
+
+
+class Embedded(NamedTuple):
+    """Chunks' vectors, in order, and their sentences' vectors (`vectorstore.sentence_vectors`,
+    packed; None where the embedder gives none)."""
+
+    vectors: list[list[float]]
+    sentences: list[bytes | None]
 
 
 class Placed(Protocol):

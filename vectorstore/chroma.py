@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from ingest.errors import NewsQAError
 from ingest.records import Chunk
-from vectorstore.base import ArticleInfo, ChunkTable, IndexStats, Passage, Progress, SearchFilter
+from ingest.text.sentences import sentence_spans
+from vectorstore.base import ArticleInfo, ChunkTable, Embedded, IndexStats, Passage, Progress, SearchFilter
+from vectorstore.sentence_vectors import SentenceEmbedder
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -231,8 +233,9 @@ class ChromaStore:
         """Embed and upsert the chunks in batches; return how many were written."""
         return len(self.embed_and_add(chunks, progress))
 
-    def embed_and_add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> list[list[float]]:
-        """Embed and upsert the chunks in batches; return their vectors, in the order given.
+    def embed_and_add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> Embedded:
+        """Embed and upsert the chunks in batches; return their vectors, in the order given, and,
+        when the embedder gives them, their sentences' vectors (`vectorstore.sentence_vectors`).
 
         With ``overlap_writes``, each batch is written by a second thread while the next one is
         embedded (the encoder releases the GIL); writes stay one at a time and in order, and
@@ -241,6 +244,7 @@ class ChromaStore:
         self.check_embedder(writing=True)
         given = list(chunks)
         found: dict[str, list[float]] = {}
+        sentences: dict[str, bytes | None] = {}
         # Texts of like length in one model call pad little: most chunks fill the budget, the
         # last of each article is shorter.
         texts = {chunk.id: self._embedded_text(chunk) for chunk in chunks}
@@ -249,8 +253,9 @@ class ChromaStore:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsqa-chroma-write") as writer:
             pending: tuple[Future[None], int] | None = None
             for batch in batches:
-                vectors = self._embeddings.embed_documents([texts[chunk.id] for chunk in batch])
+                vectors, pooled = self._embed(batch, texts)
                 found.update(zip([chunk.id for chunk in batch], vectors, strict=True))
+                sentences.update(zip([chunk.id for chunk in batch], pooled, strict=True))
                 if pending is not None:
                     self._written(*pending, progress)
                 if self.overlap_writes:
@@ -261,7 +266,23 @@ class ChromaStore:
                         progress(len(batch))
             if pending is not None:
                 self._written(*pending, progress)
-        return [found[chunk.id] for chunk in given]
+        return Embedded([found[chunk.id] for chunk in given], [sentences[chunk.id] for chunk in given])
+
+    def _embed(
+        self, batch: Sequence[Chunk], texts: dict[str, str]
+    ) -> tuple[list[list[float]], list[bytes | None]]:
+        """Embed the chunks' texts; with an embedder that can, also pool their sentences' vectors."""
+        embedded = [texts[chunk.id] for chunk in batch]
+        embedder = self._embeddings
+        if not isinstance(embedder, SentenceEmbedder):
+            return embedder.embed_documents(embedded), [None] * len(batch)
+        # A header the chunk is embedded after (`ingest.chunking.indexed_text`) shifts its sentences.
+        spans = [
+            [(start + shift, end + shift) for start, end in sentence_spans(chunk.text)]
+            for chunk, text in zip(batch, embedded, strict=True)
+            for shift in [len(text) - len(chunk.text)]
+        ]
+        return embedder.embed_with_sentences(embedded, spans)
 
     def _upsert(self, batch: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         self._call(

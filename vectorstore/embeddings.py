@@ -18,6 +18,7 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.chunking import TokenSpans
 from ingest.errors import NewsQAError
+from vectorstore.sentence_vectors import SentenceEmbedder, Spans
 
 
 class EmbeddingModelError(NewsQAError, RuntimeError):
@@ -208,6 +209,16 @@ class LazyEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Embed a question."""
         return self.model.embed_query(text)
+
+    def embed_with_sentences(
+        self, texts: list[str], spans: Sequence[Spans]
+    ) -> tuple[list[list[float]], list[bytes | None]]:
+        """Embed passages, with their sentences' vectors when the model can pool them
+        (`vectorstore.sentence_vectors`); None for each otherwise."""
+        model = self.model
+        if isinstance(model, SentenceEmbedder):
+            return model.embed_with_sentences(texts, spans)
+        return model.embed_documents(texts), [None] * len(texts)
 
 
 def _max_tokens(location: str, tokenizer_limit: int) -> int:

@@ -28,8 +28,18 @@ class KeywordStore(Protocol):
         """Return the ids among ``ids`` that are not in the index."""
         ...
 
-    def write(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        """Index the chunks (replacing any with the same ids) in one transaction."""
+    def write(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        sentences: Sequence[bytes | None] | None = None,
+    ) -> None:
+        """Index the chunks (replacing any with the same ids), keeping their sentences' vectors
+        (`vectorstore.sentence_vectors`), in one transaction."""
+        ...
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """Return the packed sentence vectors kept for the chunks with these ids, by id."""
         ...
 
     def delete(self, ids: Sequence[str]) -> None:
@@ -94,9 +104,14 @@ class NewsStore:
 
     def add(self, chunks: Sequence[Chunk], progress: Progress | None = None) -> int:
         """Embed and store the chunks, then index their words (and vectors by outlet); return how many."""
-        vectors = self.vectors.embed_and_add(chunks, progress)
-        self.keywords.write(chunks, vectors)
+        embedded = self.vectors.embed_and_add(chunks, progress)
+        self.keywords.write(chunks, embedded.vectors, embedded.sentences)
         return len(chunks)
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """Return the packed vectors of the sentences of the chunks with these ids, by id, where
+        kept (`vectorstore.sentence_vectors`)."""
+        return self.keywords.sentence_vectors(ids)
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks from every index."""

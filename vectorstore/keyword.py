@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS chunk (
     meta TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunk_source ON chunk(source);
+CREATE TABLE IF NOT EXISTS chunk_sentences (
+    chunk_rowid INTEGER PRIMARY KEY,
+    vectors BLOB NOT NULL
+);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(
     body, title, source, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -125,9 +129,15 @@ class KeywordIndex:
                 self.remove(db, [chunk.id for chunk in chunks])
                 self.insert(db, chunks)
 
-    def write(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        """Index the chunks' words, and their vectors by outlet (`vectorstore.outlet_vectors`), in one
-        transaction of the file, replacing chunks with the same ids."""
+    def write(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]],
+        sentences: Sequence[bytes | None] | None = None,
+    ) -> None:
+        """Index the chunks' words, and keep their vectors by outlet (`vectorstore.outlet_vectors`)
+        and their sentences' vectors (`vectorstore.sentence_vectors`), in one transaction of the
+        file, replacing chunks with the same ids."""
         if not chunks:
             return
         with self.file.write() as db:
@@ -135,6 +145,31 @@ class KeywordIndex:
             rowids = self.insert(db, chunks)
             for rowid, chunk, vector in zip(rowids, chunks, vectors, strict=True):
                 outlet_vectors.insert(db, rowid, chunk, vector)
+            if sentences is not None:
+                db.executemany(
+                    "INSERT INTO chunk_sentences (chunk_rowid, vectors) VALUES (?, ?)",
+                    [(rowid, data) for rowid, data in zip(rowids, sentences, strict=True) if data],
+                )
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """Return the packed sentence vectors kept for the chunks with these ids, by id (none for
+        chunks written without them, or by a version that did not keep them)."""
+        found: dict[str, bytes] = {}
+        unique = list(dict.fromkeys(ids))
+        try:
+            with self.file.read() as db:
+                for offset in range(0, len(unique), 500):
+                    batch = unique[offset : offset + 500]
+                    marks = ",".join("?" * len(batch))
+                    rows = db.execute(
+                        "SELECT c.id, s.vectors FROM chunk c JOIN chunk_sentences s "
+                        f"ON s.chunk_rowid = c.rowid WHERE c.id IN ({marks})",
+                        batch,
+                    )
+                    found.update((row[0], bytes(row[1])) for row in rows)
+        except sqlite3.OperationalError:  # a read-only index from before the table
+            return {}
+        return found
 
     def insert(self, db: sqlite3.Connection, chunks: Sequence[Chunk]) -> list[int]:
         """Insert the chunks (not stored yet) within the caller's transaction; return their rowids."""
@@ -177,6 +212,7 @@ class KeywordIndex:
             if rowids:
                 row_marks = ",".join("?" * len(rowids))
                 db.execute(f"DELETE FROM chunk_fts WHERE rowid IN ({row_marks})", rowids)
+                db.execute(f"DELETE FROM chunk_sentences WHERE chunk_rowid IN ({row_marks})", rowids)
                 db.execute(f"DELETE FROM chunk WHERE rowid IN ({row_marks})", rowids)
             removed.extend(found)
         return removed

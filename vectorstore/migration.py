@@ -2,15 +2,16 @@
 
 The embedded store (Chroma, the SQLite keyword index and records in ``NEWSQA_STORE_DIR``) is
 copied as it is: every chunk's vector, text and metadata into the Chroma server's collection,
-its text into PostgreSQL's keyword index and article table, the record manager's records (with
-their groups and times, so nothing looks changed to the next indexing run) and the chat's
-remembered sources into the database. Nothing is embedded again. Both stores' writer locks are
-held meanwhile; a copy cut short is completed by running it again (every write is an upsert).
+its text and its sentences' vectors into PostgreSQL's keyword index and article table, the
+record manager's records (with their groups and times, so nothing looks changed to the next
+indexing run) and the chat's remembered sources into the database. Nothing is embedded again.
+Both stores' writer locks are held meanwhile; a copy cut short is completed by running it again
+(every write is an upsert).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,11 +56,13 @@ def migrate(
     collection: str,
     on_progress: Callable[[int, int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
+    source_sentences: Callable[[Sequence[str]], dict[str, bytes]] | None = None,
 ) -> MigrationReport:
     """Copy the embedded store (its Chroma ``collection`` and its ledger) into ``target``.
 
     ``target`` is the store on the engines (its keyword index in PostgreSQL, its vectors on the
-    Chroma server); ``remember`` stores one remembered source there.
+    Chroma server); ``remember`` stores one remembered source there. ``source_sentences`` reads
+    the embedded store's sentence vectors by chunk id (`vectorstore.sentence_vectors`), copied too.
     """
     from vectorstore.chroma import EMBEDDER_KEY
 
@@ -92,7 +95,8 @@ def migrate(
                 continue
             vectors._collection.upsert(ids=ids, embeddings=embeddings, documents=texts, metadatas=metas)
             chunks = [Chunk.from_metadata(i, t, dict(m)) for i, t, m in zip(ids, texts, metas, strict=True)]
-            target.keywords.write(chunks, [])
+            kept = source_sentences(ids) if source_sentences is not None else {}
+            target.keywords.write(chunks, [], [kept.get(i) for i in ids])
             report.chunks += len(chunks)
             if on_progress:
                 on_progress(report.chunks, total)

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
+from vectorstore.sentence_vectors import Spans, pack, pool
+
 if TYPE_CHECKING:
     import onnxruntime
 
@@ -160,15 +162,33 @@ class OnnxEmbeddings(Embeddings):
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages, shortest first in batches, returned in the order given."""
+        return self._embed_all(texts, None)[0]
+
+    def embed_with_sentences(
+        self, texts: list[str], spans: Sequence[Spans]
+    ) -> tuple[list[list[float]], list[bytes | None]]:
+        """Embed passages as `embed_documents` does (the same vectors), and give each passage's
+        sentences (``spans``, character offsets into its text) vectors pooled from the same run's
+        token vectors (`vectorstore.sentence_vectors`), packed."""
+        vectors, sentences = self._embed_all(texts, spans)
+        return vectors, list(sentences)
+
+    def _embed_all(
+        self, texts: list[str], spans: Sequence[Spans] | None
+    ) -> tuple[list[list[float]], list[bytes | None]]:
         encodings = self._tokenizer.encode_batch(texts)
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         vectors: list[list[float]] = [[] for _ in texts]
+        sentences: list[bytes | None] = [None for _ in texts]
         for offset in range(0, len(order), self.batch_size):
             batch = order[offset : offset + self.batch_size]
-            embedded = self._embed([encodings[i].ids for i in batch], len(texts) >= BULK_TEXTS)
-            for i, vector in zip(batch, embedded, strict=True):
+            embedded, hidden = self._run([encodings[i].ids for i in batch], len(texts) >= BULK_TEXTS)
+            for row, (i, vector) in enumerate(zip(batch, embedded, strict=True)):
                 vectors[i] = vector.tolist()
-        return vectors
+                if spans is not None:
+                    tokens = hidden[row, : len(encodings[i].ids)]
+                    sentences[i] = pack(pool(tokens, encodings[i].offsets, spans[i]))
+        return vectors, sentences
 
     def embed_query(self, text: str) -> list[float]:
         """Embed a question."""
@@ -187,7 +207,8 @@ class OnnxEmbeddings(Embeddings):
                 )
             return self._sessions[spinning]
 
-    def _embed(self, token_ids: Sequence[Sequence[int]], bulk: bool = False) -> Any:
+    def _run(self, token_ids: Sequence[Sequence[int]], bulk: bool = False) -> tuple[Any, Any]:
+        """Return the texts' unit vectors and the model's token vectors (padded), one row each."""
         import numpy as np
 
         longest = max(len(ids) for ids in token_ids)
@@ -200,7 +221,7 @@ class OnnxEmbeddings(Embeddings):
         hidden = self._session(bulk).run(None, {"input_ids": ids, "attention_mask": mask})[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12), hidden
 
 
 def _cache_key(location: Path) -> str:

@@ -39,8 +39,9 @@ def test_every_batch_is_written_before_progress_reports_it(
         # Told from the caller's thread (the chat's progress bar needs that), after the write.
         reported.append((count, store.count(), threading.current_thread() is threading.main_thread()))
 
-    vectors = store.embed_and_add(given, progress)
-    assert vectors == embeddings.embed_documents([chunk.text for chunk in given])  # order given
+    embedded = store.embed_and_add(given, progress)
+    assert embedded.vectors == embeddings.embed_documents([chunk.text for chunk in given])  # order given
+    assert embedded.sentences == [None] * len(given)  # this embedder pools no sentences
     assert [count for count, _, _ in reported] == [WRITE_BATCH] * 3 + [10]
     totals = [WRITE_BATCH, 2 * WRITE_BATCH, 3 * WRITE_BATCH, len(given)]
     assert [stored for _, stored, _ in reported] == totals

@@ -90,6 +90,10 @@ CREATE TABLE IF NOT EXISTS {chunk} (
     ) STORED
 );
 CREATE TABLE IF NOT EXISTS {outlet} (id serial PRIMARY KEY, name text NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS {sentences} (
+    chunk bigint PRIMARY KEY REFERENCES {chunk} (rowid) ON DELETE CASCADE,
+    vectors bytea NOT NULL
+);
 CREATE TABLE IF NOT EXISTS {term} (
     id serial PRIMARY KEY,
     lexeme text NOT NULL UNIQUE,
@@ -204,7 +208,7 @@ class PgKeywordIndex:
         self.word_postings = word_postings
         self._names: dict[str, sql.Composable] = {
             name: sql.Identifier(f"{prefix}_{name}")
-            for name in ("chunk", "outlet", "term", "posting", "corpus")
+            for name in ("chunk", "outlet", "term", "posting", "corpus", "sentences")
         }
         self._names["chunk_gin"] = sql.Identifier(f"{prefix}_chunk_tsv")
         self._names["posting_best"] = sql.Identifier(f"{prefix}_posting_best")
@@ -255,16 +259,43 @@ class PgKeywordIndex:
             found = {row[0] for row in cur.fetchall()}
         return set(wanted) - found
 
-    def write(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]] | None = None) -> None:
-        """Insert the chunks (replacing any with the same ids) and index them, in one transaction.
+    def write(
+        self,
+        chunks: Sequence[Chunk],
+        vectors: Sequence[Sequence[float]] | None = None,
+        sentences: Sequence[bytes | None] | None = None,
+    ) -> None:
+        """Insert the chunks (replacing any with the same ids) and index them, with their
+        sentences' vectors (`vectorstore.sentence_vectors`), in one transaction.
 
-        The vectors are not kept here: they are in Chroma, which searches within outlets itself.
+        The chunks' vectors are not kept here: they are in Chroma, which searches within outlets itself.
         """
         if not chunks:
             return
         with self.db.transaction() as cur:
             self._remove(cur, [chunk.id for chunk in chunks])
             self._insert(cur, chunks)
+            kept = [(chunk.id, data) for chunk, data in zip(chunks, sentences or (), strict=False) if data]
+            if kept:
+                cur.execute(
+                    self._sql(
+                        "INSERT INTO {sentences} (chunk, vectors) SELECT c.rowid, r.v FROM "
+                        "unnest(%s::text[], %s::bytea[]) AS r(i, v) JOIN {chunk} c ON c.id = r.i"
+                    ),
+                    ([pair[0] for pair in kept], [pair[1] for pair in kept]),
+                )
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """Return the packed sentence vectors kept for the chunks with these ids, by id."""
+        if not ids:
+            return {}
+        with self.db.cursor() as cur:
+            sql = (
+                "SELECT c.id, s.vectors FROM {chunk} c JOIN {sentences} s ON s.chunk = c.rowid "
+                "WHERE c.id = ANY(%s)"
+            )
+            cur.execute(self._sql(sql), (list(ids),))
+            return {row[0]: bytes(row[1]) for row in cur.fetchall()}
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks with these ids, if present, in one transaction."""

@@ -182,3 +182,15 @@ def test_the_chunks_a_filter_admits_are_listed_up_to_a_limit(
     }
     assert SearchFilter(sources=("Fast News",)).admits(places["c3"])
     assert keywords.chunks(["c3", "c-unknown"]) == {"c3": CORPUS[2]}
+
+
+def test_sentence_vectors_are_kept_with_their_chunk_and_go_with_it(
+    db: Database, request: pytest.FixtureRequest
+) -> None:
+    keywords = index(db, request)
+    keywords.write(CORPUS[:2], [], [b"\x01\x02", None])
+    assert keywords.sentence_vectors(["c1", "c2", "c9"]) == {"c1": b"\x01\x02"}
+    keywords.write(CORPUS[:1], [], [b"\x05\x06"])  # written again: replaced, not doubled
+    assert keywords.sentence_vectors(["c1"]) == {"c1": b"\x05\x06"}
+    keywords.delete(["c1"])
+    assert keywords.sentence_vectors(["c1", "c2"]) == {}
