@@ -118,7 +118,7 @@ class NewsAssistant:
     @cached_property
     def similarity(self) -> SentenceSimilarity:
         """How close sentences are in meaning to a question, under `embeddings` (vectors cached)."""
-        return factory.make_similarity(self.embeddings)
+        return factory.make_similarity(self.settings, self.embeddings, self.store)
 
     @cached_property
     def answerer(self) -> Answerer:

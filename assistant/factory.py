@@ -273,10 +273,16 @@ def make_language_model(settings: Settings) -> LanguageModel | None:
     return None
 
 
-def make_similarity(embeddings: Embeddings) -> SentenceSimilarity:
-    """Return the question-sentence similarity under the index's own embedder (vectors cached by text)."""
+def make_similarity(
+    settings: Settings, embeddings: Embeddings, store: ChunkStore | None = None
+) -> SentenceSimilarity:
+    """Return the question-sentence similarity under the index's own embedder (vectors cached by
+    text), reading the sentence vectors ``store`` kept at index time where it has them, unless
+    ``kept_sentence_vectors`` is off."""
     from assistant.retrieval.semantic import SentenceSimilarity
 
+    if settings.kept_sentence_vectors and isinstance(store, NewsStore):
+        return SentenceSimilarity(embeddings, stored=store.sentence_vectors)
     return SentenceSimilarity(embeddings)
 
 

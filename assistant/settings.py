@@ -41,7 +41,9 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "keyword_ranking",
         "keyword_word_postings",
     ),
-    "Answering": ("answer_sentences", "min_support", "abstain_names", "citation_min_overlap"),
+    "Answering": (
+        "answer_sentences", "min_support", "abstain_names", "citation_min_overlap", "kept_sentence_vectors",
+    ),
     "Language model": (
         "llm", "llm_model", "llm_base_url", "llm_api_key", "llm_gguf_path", "llm_chat_format",
         "llm_timeout", "llm_temperature", "llm_max_tokens", "llm_context_tokens",
@@ -226,6 +228,15 @@ class Settings(BaseSettings):
 
     # Answering
     answer_sentences: int = Field(3, ge=1, le=10, description="Most sentences the extractive answer quotes.")
+    kept_sentence_vectors: bool = Field(
+        True,
+        description=(
+            "Score sentences for meaning with the vectors the index keeps (each pooled from its "
+            "chunk's own embedding run, by the onnx backends): no encoder work when asked. Off: "
+            "each candidate sentence is embedded on its own when asked, which finds more answers "
+            "on the dev set and takes about 80 ms more a question on 2 CPU cores (docs/benchmarks.md)."
+        ),
+    )
     min_support: float = Field(
         0.05,
         ge=0.0,

@@ -136,6 +136,8 @@ def candidates(
     if not picked:
         return []
     texts = [s.passage.text[s.start : s.end] for s in picked]
+    if similarity is not None:
+        similarity.load([s.passage for s in picked])
     meanings = similarity.scores(relation(question), texts) if similarity is not None else [0.0] * len(picked)
     best_words = max(s.score for s in picked) or 1.0
     best_meaning = max(max(meanings), 1e-9)

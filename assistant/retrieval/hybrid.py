@@ -181,6 +181,7 @@ class HybridRetriever:
     def _best_meaning(self, question: str, passages: Sequence[Passage]) -> dict[str, float]:
         """Return, per chunk id, its best sentence's similarity in meaning to the question."""
         assert self.similarity is not None
+        self.similarity.load(passages)
         owners: list[str] = []
         sentences: list[str] = []
         for passage in passages:

@@ -4,17 +4,29 @@ Word overlap misses a sentence that answers in other words ("... is likely behin
 "who was blamed"). Retrieval and answering both ask this of the same sentences, so one
 `SentenceSimilarity` serves both, and every sentence vector is computed once: vectors are
 kept by text (the same passages come back question after question) up to a bound.
+
+An index written by the ONNX embedder keeps every chunk's sentences' vectors, pooled from the
+chunk's own embedding run (`vectorstore.sentence_vectors`): `load` reads those of the passages
+at hand, so only sentences without (an older index, the torch embedder) are embedded here.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
+
+from ingest.text.sentences import sentence_spans
+from vectorstore.sentence_vectors import unpack
 
 if TYPE_CHECKING:
     import numpy as np
     from langchain_core.embeddings import Embeddings
+
+    from vectorstore.base import Passage
+
+StoredVectors = Callable[[Sequence[str]], dict[str, bytes]]
+"""Reads the packed sentence vectors kept for chunks, by chunk id (`NewsStore.sentence_vectors`)."""
 
 CACHE = 50_000
 """Most sentence vectors kept (384 float32 each: about 77 MB at most)."""
@@ -23,12 +35,43 @@ CACHE = 50_000
 class SentenceSimilarity:
     """Cosine similarity of sentences to a question, with vectors cached by text."""
 
-    def __init__(self, embeddings: Embeddings, cache: int = CACHE) -> None:
+    def __init__(
+        self, embeddings: Embeddings, cache: int = CACHE, stored: StoredVectors | None = None
+    ) -> None:
         self.embeddings = embeddings
         self.cache = cache
+        self.stored = stored
         self._vectors: dict[str, np.ndarray] = {}
         self._questions: dict[str, np.ndarray] = {}
+        self._loaded: set[str] = set()
         self._lock = threading.Lock()
+
+    def load(self, passages: Sequence[Passage]) -> None:
+        """Keep the index's own vectors of the passages' sentences, where it has them (chunks
+        already read are not read again)."""
+        loaded = self._loaded
+        wanted = {p.chunk.id: p for p in passages if p.chunk.id not in loaded}
+        if self.stored is None or not wanted:
+            return
+        kept = self.stored(list(wanted))
+        fresh: dict[str, np.ndarray] = {}
+        for chunk_id, data in kept.items():
+            text = wanted[chunk_id].text
+            spans = sentence_spans(text)
+            try:
+                rows = unpack(data)
+            except ValueError:
+                continue
+            if len(rows) != len(spans):
+                continue  # not this text's sentences: embedded when scored instead
+            for (start, end), row in zip(spans, rows, strict=True):
+                if row.any():  # zeros: a sentence past the model's input limit
+                    fresh.setdefault(text[start:end], row)
+        with self._lock:
+            if len(self._vectors) + len(fresh) > self.cache:
+                self._vectors, self._loaded = {}, set()
+            self._loaded |= wanted.keys()
+            self._vectors = {**fresh, **self._vectors}
 
     def question_vector(self, question: str) -> np.ndarray:
         """Return the question's unit vector (embedded as a query, once per question)."""
