@@ -192,8 +192,9 @@ class Settings(BaseSettings):
         False,
         description=(
             "Hybrid retrieval also ranks its best 30 candidates by their best sentence's similarity in "
-            "meaning to the question (each new sentence embedded at question time, then cached): "
-            "more of the evidence in the top 10, but about ten times slower on 2 CPU cores."
+            "meaning to the question, from the sentence vectors the index keeps (sentences without "
+            "are embedded at question time, about ten times slower on 2 CPU cores): a little more of "
+            "the evidence in the top 10, but the best passage first less often (docs/benchmarks.md)."
         ),
     )
     keyword_common_share: float = Field(
