@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Sequence
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.text.terms import terms
+from vectorstore.sentence_vectors import pack
 
 
 class BagOfWordsEmbeddings(Embeddings):
@@ -36,6 +39,20 @@ class BagOfWordsEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._vector(text)
+
+    def embed_with_sentences(
+        self, texts: list[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[list[list[float]], list[bytes | None]]:
+        """Embed like `embed_documents`, and give each sentence its own bag of words (packed as
+        the real model's pooled sentence vectors are)."""
+        vectors = self.embed_documents(texts)
+        sentences = [
+            pack(np.asarray([self._vector(text[start:end]) for start, end in found], dtype=np.float32))
+            if found
+            else None
+            for text, found in zip(texts, spans, strict=True)
+        ]
+        return vectors, sentences
 
 
 _SIMPLE_TOKEN = re.compile(r"\w+|[^\w\s]")

@@ -220,6 +220,7 @@ def test_migrating_an_embedded_store_gives_the_same_answers_without_embedding(
     assert after == before
     now = settled(replica_dir, shared_env)
     assert len(now["chroma"]) == copied["chunks"]
+    assert now["sentences"] == now["chroma"], "every chunk's sentence vectors came along"
     again = json.loads(finish(worker("index", str(replica_dir), str(source), env=shared_env))[0])
     assert (again["unchanged"], again["chunks"]) == (9, 0), "the records came along: nothing to embed"
     rerun = subprocess.run(migrate, capture_output=True, text=True, cwd=REPO, env=env, timeout=240)

@@ -44,6 +44,7 @@ def state(bot: NewsAssistant) -> dict[str, Any]:
     return {
         "chroma": chroma,
         "keywords": sorted(keywords.ids()),
+        "sentences": sorted(keywords.sentence_vectors(chroma)),
         "records": sorted(bot.ledger.keys()),
         "journal": sorted(bot.ledger.journal.list_keys()),
         "metadata": metadata,
