@@ -55,7 +55,12 @@ def test_asking_reads_the_sentences_vectors_kept_at_index_time_and_embeds_only_t
     embedded: list[str] = []
     model = embeddings.model  # type: ignore[attr-defined]
     real = model.embed_documents
-    monkeypatch.setattr(model, "embed_documents", lambda texts: embedded.extend(texts) or real(texts))
+
+    def spy(texts: list[str]) -> list[list[float]]:
+        embedded.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(model, "embed_documents", spy)
     question = "Who was blamed for the Camp Taji attack?"
     answer = bot.ask(question)
     assert answer.short_answer is not None and answer.short_answer.text == "Kataib Hezbollah"
