@@ -22,6 +22,7 @@ from ingest.pipeline import Failure, IndexReport, OnProgress, index_paths
 from ingest.text.dates import DateError, parse_bound
 from vectorstore.base import ArticleInfo, IndexStats, Passage, SearchFilter
 from vectorstore.chroma import read_only
+from vectorstore.hybrid import NewsStore
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -188,6 +189,34 @@ class NewsAssistant:
             should_stop=should_stop,
             refuse=confine.refusal if confine is not None else None,
         )
+
+    def add_sentence_vectors(
+        self, on_progress: OnProgress | None = None, *, on_wait: Callable[[str], None] | None = None
+    ) -> int:
+        """Give the chunks of an index written before sentence vectors were kept
+        (`vectorstore.sentence_vectors`) theirs, so that answers need not embed sentences;
+        return how many chunks got them (0 when all have them, or the embedder cannot pool).
+
+        It embeds those chunks again (about as long as indexing them), leaves their vectors as
+        they are, and takes the writers' lock, waiting for an indexing run to finish.
+        """
+        settings = self.settings
+        if read_only(settings.store_dir):
+            raise NewsQAError(f"the index in {settings.store_dir} is read-only here: it can't be written.")
+        store = self.store
+        if not isinstance(store, NewsStore):
+            return 0
+        done = 0
+        total = store.count()
+
+        def progress(count: int) -> None:
+            nonlocal done
+            done += count
+            if on_progress:
+                on_progress("embedding", done, total)
+
+        with self.ledger.writing(on_wait):
+            return store.fill_sentence_vectors(progress)
 
     def remember_source(self, source: str | Path) -> None:
         """Remember a folder, file or feed URL so that `reindex` reads it again (the chat's list)."""

@@ -57,15 +57,23 @@ def main(
         help="copy the embedded store in --store (keyword index, records, articles, vectors) into this "
         "PostgreSQL database and the Chroma server of NEWSQA_CHROMA_HOST/PORT, embedding nothing",
     )
+    parser.add_argument(
+        "--sentence-vectors",
+        action="store_true",
+        help="give the chunks of an index written before sentence vectors were kept theirs, so that "
+        "answers embed nothing but the question (embeds those chunks again, as long as indexing them)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     args = parser.parse_args(argv)
-    if args.stats + args.reindex + bool(args.sources) + bool(args.migrate_to) != 1:
+    alone = args.stats + args.reindex + bool(args.migrate_to) + args.sentence_vectors
+    if alone + bool(args.sources) != 1:
         parser.error(
             "give PATHs or FEED_URLs to index, or --stats (alone) to describe the index, "
-            "or --reindex (alone) to read the chat's sources again, or --migrate-to DATABASE_URL (alone)"
+            "or --reindex (alone) to read the chat's sources again, or --migrate-to DATABASE_URL (alone), "
+            "or --sentence-vectors (alone)"
         )
-    if (args.stats or args.reindex or args.migrate_to) and (args.sync or args.watch):
-        parser.error("--stats, --reindex and --migrate-to take no --sync or --watch")
+    if alone and (args.sync or args.watch):
+        parser.error("--stats, --reindex, --migrate-to and --sentence-vectors take no --sync or --watch")
 
     from assistant.core import open_assistant as default
 
@@ -80,6 +88,8 @@ def main(
             else describe_stats(stats, bot)
         )
         return 0
+    if args.sentence_vectors:
+        return _sentence_vectors(bot, args.json)
     if args.watch:
         return _watch(bot, args.sources, args.sync, args.json)
     if args.reindex:
@@ -141,6 +151,25 @@ def _migrate(
             f"Migrated {settings.store_dir} into {where}: {report.chunks} chunks of {report.articles} "
             f"article(s), {report.records} records, {report.sources} remembered source(s); nothing was "
             "embedded again."
+        )
+    return 0
+
+
+def _sentence_vectors(bot: NewsAssistant, as_json: bool) -> int:
+    """Give the chunks kept without sentence vectors theirs, and say how many."""
+    from assistant import factory
+    from assistant.progress import ProgressBars
+
+    with ProgressBars() as bars:
+        filled = bot.add_sentence_vectors(on_progress=bars, on_wait=_say)
+    if as_json:
+        print(json.dumps({"chunks": filled}))
+    elif filled:
+        print(f"Added sentence vectors to {filled} chunk(s) in {factory.describe_store(bot.settings)}.")
+    else:
+        print(
+            f"Every chunk in {factory.describe_store(bot.settings)} has its sentence vectors already "
+            "(or NEWSQA_EMBEDDING_BACKEND=torch, which gives none): nothing to do."
         )
     return 0
 

@@ -163,3 +163,28 @@ def test_asking_with_another_embedding_backend_than_the_index_was_built_with_is_
     assert asked.returncode == 1
     assert "Traceback" not in asked.stderr and "NEWSQA_EMBEDDING_BACKEND" in asked.stderr
     assert "onnx-int8" in asked.stderr
+
+
+@pytest.mark.shared
+def test_an_index_from_before_sentence_vectors_gets_them_with_one_command(
+    tmp_path: Path, sample_articles: Path
+) -> None:
+    import sqlite3
+
+    store = tmp_path / "store"
+    assert run("-m", "ingest", str(sample_articles), "--store", str(store)).returncode == 0
+    keywords = store / "news-keywords.sqlite3"
+    with sqlite3.connect(keywords) as db:
+        written = sorted(db.execute("SELECT chunk_rowid, vectors FROM chunk_sentences"))
+        db.execute("DELETE FROM chunk_sentences")  # as an index written by an older version
+    assert len(written) == 3
+
+    filled = run("-m", "ingest", "--sentence-vectors", "--store", str(store))
+    assert filled.returncode == 0, filled.stderr
+    assert f"Added sentence vectors to 3 chunk(s) in {store}." in filled.stdout
+    with sqlite3.connect(keywords) as db:
+        assert sorted(db.execute("SELECT chunk_rowid, vectors FROM chunk_sentences")) == written
+    again = run("-m", "ingest", "--sentence-vectors", "--store", str(store), "--json")
+    assert again.returncode == 0 and json.loads(again.stdout) == {"chunks": 0}
+    mixed = run("-m", "ingest", "--sentence-vectors", str(sample_articles), "--store", str(store))
+    assert mixed.returncode == 2 and "--sentence-vectors (alone)" in mixed.stderr

@@ -268,6 +268,14 @@ class ChromaStore:
                 self._written(*pending, progress)
         return Embedded([found[chunk.id] for chunk in given], [sentences[chunk.id] for chunk in given])
 
+    def embed_sentences(self, chunks: Sequence[Chunk]) -> list[bytes | None]:
+        """Return the chunks' sentences' vectors, packed (None for each, embedding nothing, when
+        the embedder cannot pool them), from the embedder that wrote the store."""
+        self.check_embedder()
+        if not isinstance(self._embeddings, SentenceEmbedder):
+            return [None] * len(chunks)
+        return self._embed(chunks, {chunk.id: self._embedded_text(chunk) for chunk in chunks})[1]
+
     def _embed(
         self, batch: Sequence[Chunk], texts: dict[str, str]
     ) -> tuple[list[list[float]], list[bytes | None]]:

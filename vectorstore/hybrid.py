@@ -42,6 +42,14 @@ class KeywordStore(Protocol):
         """Return the packed sentence vectors kept for the chunks with these ids, by id."""
         ...
 
+    def lacking_sentence_vectors(self, after: int, limit: int) -> list[tuple[int, Chunk]]:
+        """Return up to ``limit`` chunks without sentence vectors past row ``after``, with their rows."""
+        ...
+
+    def keep_sentence_vectors(self, pairs: Sequence[tuple[str, bytes]]) -> None:
+        """Keep these packed sentence vectors for the chunks with these ids."""
+        ...
+
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks with these ids, if present, in one transaction."""
         ...
@@ -112,6 +120,24 @@ class NewsStore:
         """Return the packed vectors of the sentences of the chunks with these ids, by id, where
         kept (`vectorstore.sentence_vectors`)."""
         return self.keywords.sentence_vectors(ids)
+
+    def fill_sentence_vectors(self, progress: Progress | None = None, batch: int = 256) -> int:
+        """Give every chunk kept without sentence vectors (indexed before they were kept) its
+        own, embedding those chunks again (their vectors are left as they are); return how
+        many chunks got them. ``progress`` is told of each batch of chunks read."""
+        after, filled = 0, 0
+        while rows := self.keywords.lacking_sentence_vectors(after, batch):
+            after = rows[-1][0]
+            chunks = [chunk for _, chunk in rows]
+            pooled = self.vectors.embed_sentences(chunks)
+            if all(data is None for data in pooled):
+                break  # an embedder that gives no sentence vectors (torch)
+            kept = [(chunk.id, data) for chunk, data in zip(chunks, pooled, strict=True) if data]
+            self.keywords.keep_sentence_vectors(kept)
+            filled += len(kept)
+            if progress:
+                progress(len(chunks))
+        return filled
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove the chunks from every index."""

@@ -171,6 +171,25 @@ class KeywordIndex:
             return {}
         return found
 
+    def lacking_sentence_vectors(self, after: int, limit: int) -> list[tuple[int, Chunk]]:
+        """Return up to ``limit`` chunks kept without sentence vectors, with their rowids, those
+        past rowid ``after`` in rowid order (to page through)."""
+        with self.file.read() as db:
+            rows = db.execute(
+                "SELECT c.rowid, c.id, c.text, c.meta FROM chunk c WHERE c.rowid > ? AND NOT EXISTS "
+                "(SELECT 1 FROM chunk_sentences s WHERE s.chunk_rowid = c.rowid) ORDER BY c.rowid LIMIT ?",
+                (after, limit),
+            ).fetchall()
+        return [(row[0], Chunk.from_metadata(row[1], row[2], json.loads(row[3]))) for row in rows]
+
+    def keep_sentence_vectors(self, pairs: Sequence[tuple[str, bytes]]) -> None:
+        """Keep these packed sentence vectors for the chunks with these ids (if still indexed)."""
+        with self.file.write() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO chunk_sentences SELECT rowid, ? FROM chunk WHERE id = ?",
+                [(data, chunk_id) for chunk_id, data in pairs],
+            )
+
     def insert(self, db: sqlite3.Connection, chunks: Sequence[Chunk]) -> list[int]:
         """Insert the chunks (not stored yet) within the caller's transaction; return their rowids."""
         rowids = []

@@ -285,6 +285,31 @@ class PgKeywordIndex:
                     ([pair[0] for pair in kept], [pair[1] for pair in kept]),
                 )
 
+    def lacking_sentence_vectors(self, after: int, limit: int) -> list[tuple[int, Chunk]]:
+        """Return up to ``limit`` chunks kept without sentence vectors, with their rowids, those
+        past rowid ``after`` in rowid order (to page through)."""
+        with self.db.cursor() as cur:
+            sql = (
+                "SELECT c.rowid, c.id, c.text, c.meta FROM {chunk} c WHERE c.rowid > %s AND NOT EXISTS "
+                "(SELECT 1 FROM {sentences} s WHERE s.chunk = c.rowid) ORDER BY c.rowid LIMIT %s"
+            )
+            cur.execute(self._sql(sql), (after, limit))
+            return [(row[0], Chunk.from_metadata(row[1], row[2], row[3])) for row in cur.fetchall()]
+
+    def keep_sentence_vectors(self, pairs: Sequence[tuple[str, bytes]]) -> None:
+        """Keep these packed sentence vectors for the chunks with these ids (if still indexed)."""
+        if not pairs:
+            return
+        with self.db.transaction() as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO {sentences} (chunk, vectors) SELECT c.rowid, r.v FROM "
+                    "unnest(%s::text[], %s::bytea[]) AS r(i, v) JOIN {chunk} c ON c.id = r.i "
+                    "ON CONFLICT (chunk) DO UPDATE SET vectors = EXCLUDED.vectors"
+                ),
+                ([pair[0] for pair in pairs], [pair[1] for pair in pairs]),
+            )
+
     def sentence_vectors(self, ids: Sequence[str]) -> dict[str, bytes]:
         """Return the packed sentence vectors kept for the chunks with these ids, by id."""
         if not ids:

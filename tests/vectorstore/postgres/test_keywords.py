@@ -194,3 +194,19 @@ def test_sentence_vectors_are_kept_with_their_chunk_and_go_with_it(
     assert keywords.sentence_vectors(["c1"]) == {"c1": b"\x05\x06"}
     keywords.delete(["c1"])
     assert keywords.sentence_vectors(["c1", "c2"]) == {}
+
+
+def test_chunks_without_sentence_vectors_are_listed_page_by_page_until_given_them(
+    db: Database, request: pytest.FixtureRequest
+) -> None:
+    keywords = index(db, request)
+    keywords.write(CORPUS, [], [b"\x01", None, None, None, None])
+    first = keywords.lacking_sentence_vectors(0, 2)
+    assert [chunk.id for _, chunk in first] == ["c2", "c3"] and first[0][1].text == CORPUS[1].text
+    rest = keywords.lacking_sentence_vectors(first[-1][0], 10)
+    assert [chunk.id for _, chunk in rest] == ["c4", "c5"]
+    keywords.keep_sentence_vectors(
+        [("c2", b"\x02"), ("c3", b"\x03"), ("c4", b"\x04"), ("c5", b"\x05"), ("c9", b"")]
+    )
+    assert keywords.lacking_sentence_vectors(0, 10) == []
+    assert keywords.sentence_vectors(["c1", "c5"]) == {"c1": b"\x01", "c5": b"\x05"}
