@@ -71,7 +71,8 @@ class SentenceSimilarity:
             if len(self._vectors) + len(fresh) > self.cache:
                 self._vectors, self._loaded = {}, set()
             self._loaded |= wanted.keys()
-            self._vectors = {**fresh, **self._vectors}
+            for text, row in fresh.items():  # added, not copied: the cache holds up to 50,000
+                self._vectors.setdefault(text, row)
 
     def question_vector(self, question: str) -> np.ndarray:
         """Return the question's unit vector (embedded as a query, once per question)."""
