@@ -168,11 +168,7 @@ class NewsAssistant:
         if isinstance(paths, str | Path):
             paths = [paths]
         settings = self.settings
-        if read_only(settings.store_dir):
-            raise NewsQAError(
-                f"the index in {settings.store_dir} is read-only here: it can be searched, not written. "
-                "Index from an account that may write that folder, or set NEWSQA_STORE_DIR to another one."
-            )
+        self._check_writable()
         return index_paths(
             paths,
             self.store,
@@ -200,9 +196,7 @@ class NewsAssistant:
         It embeds those chunks again (about as long as indexing them), leaves their vectors as
         they are, and takes the writers' lock, waiting for an indexing run to finish.
         """
-        settings = self.settings
-        if read_only(settings.store_dir):
-            raise NewsQAError(f"the index in {settings.store_dir} is read-only here: it can't be written.")
+        self._check_writable()
         store = self.store
         if not isinstance(store, NewsStore):
             return 0
@@ -217,6 +211,15 @@ class NewsAssistant:
 
         with self.ledger.writing(on_wait):
             return store.fill_sentence_vectors(progress)
+
+    def _check_writable(self) -> None:
+        """Raise `NewsQAError` when the store's folder can be searched here but not written."""
+        store_dir = self.settings.store_dir
+        if read_only(store_dir):
+            raise NewsQAError(
+                f"the index in {store_dir} is read-only here: it can be searched, not written. "
+                "Index from an account that may write that folder, or set NEWSQA_STORE_DIR to another one."
+            )
 
     def remember_source(self, source: str | Path) -> None:
         """Remember a folder, file or feed URL so that `reindex` reads it again (the chat's list)."""

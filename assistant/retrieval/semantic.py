@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from ingest.text.sentences import sentence_spans
+from assistant.retrieval.sentences import analyse
 from vectorstore.sentence_vectors import unpack
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class SentenceSimilarity:
         fresh: dict[str, np.ndarray] = {}
         for chunk_id, data in kept.items():
             text = wanted[chunk_id].text
-            spans = sentence_spans(text)
+            spans = analyse(text).spans  # cached: the ranking split these passages already
             try:
                 rows = unpack(data)
             except ValueError:

@@ -275,14 +275,9 @@ class PgKeywordIndex:
         with self.db.transaction() as cur:
             self._remove(cur, [chunk.id for chunk in chunks])
             self._insert(cur, chunks)
-            kept = [(chunk.id, data) for chunk, data in zip(chunks, sentences or (), strict=False) if data]
-            if kept:
-                cur.execute(
-                    self._sql(
-                        "INSERT INTO {sentences} (chunk, vectors) SELECT c.rowid, r.v FROM "
-                        "unnest(%s::text[], %s::bytea[]) AS r(i, v) JOIN {chunk} c ON c.id = r.i"
-                    ),
-                    ([pair[0] for pair in kept], [pair[1] for pair in kept]),
+            if sentences is not None:
+                self._keep_sentences(
+                    cur, [(chunk.id, data) for chunk, data in zip(chunks, sentences, strict=True) if data]
                 )
 
     def lacking_sentence_vectors(self, after: int, limit: int) -> list[tuple[int, Chunk]]:
@@ -298,17 +293,22 @@ class PgKeywordIndex:
 
     def keep_sentence_vectors(self, pairs: Sequence[tuple[str, bytes]]) -> None:
         """Keep these packed sentence vectors for the chunks with these ids (if still indexed)."""
+        if pairs:
+            with self.db.transaction() as cur:
+                self._keep_sentences(cur, pairs)
+
+    def _keep_sentences(self, cur: psycopg.Cursor[Any], pairs: Sequence[tuple[str, bytes]]) -> None:
+        """Insert or replace these chunks' sentence vectors, by chunk id, in the caller's transaction."""
         if not pairs:
             return
-        with self.db.transaction() as cur:
-            cur.execute(
-                self._sql(
-                    "INSERT INTO {sentences} (chunk, vectors) SELECT c.rowid, r.v FROM "
-                    "unnest(%s::text[], %s::bytea[]) AS r(i, v) JOIN {chunk} c ON c.id = r.i "
-                    "ON CONFLICT (chunk) DO UPDATE SET vectors = EXCLUDED.vectors"
-                ),
-                ([pair[0] for pair in pairs], [pair[1] for pair in pairs]),
-            )
+        cur.execute(
+            self._sql(
+                "INSERT INTO {sentences} (chunk, vectors) SELECT c.rowid, r.v FROM "
+                "unnest(%s::text[], %s::bytea[]) AS r(i, v) JOIN {chunk} c ON c.id = r.i "
+                "ON CONFLICT (chunk) DO UPDATE SET vectors = EXCLUDED.vectors"
+            ),
+            ([pair[0] for pair in pairs], [pair[1] for pair in pairs]),
+        )
 
     def sentence_vectors(self, ids: Sequence[str]) -> dict[str, bytes]:
         """Return the packed sentence vectors kept for the chunks with these ids, by id."""
