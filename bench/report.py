@@ -154,8 +154,33 @@ def encoders_markdown(r: dict[str, Any]) -> str:
             f"| {row['name']} | {row['batch_size']} | **{row['chunks_per_second']}** | {speedup:.2f}x | "
             f"{row['cosine_min']:.4f} / {row['cosine_mean']:.4f} | {row['file_mb']:.0f} MB | {row['kept']} |"
         )
+    if "ceiling" in r:
+        lines += ["", *_ceiling_lines(r["ceiling"])]
     lines += ["", ENCODERS_END]
     return "\n".join(lines)
+
+
+def _ceiling_lines(c: dict[str, Any]) -> list[str]:
+    """The encoder's matrix products alone, timed at their best (`bench.ceiling`)."""
+    lines = [
+        f"The ceiling (task `python -m bench.tasks ceiling`): each matrix product of the model, for a "
+        f"batch of {c['batch_size']} chunks of the mean length ({c['mean_tokens']} tokens), built as a "
+        "one-op ONNX model of that shape and timed alone at its best of 30 runs, with the encoder's "
+        "session options:",
+        "",
+        "| product (each layer) | weights | ms per batch | G multiply-adds/s |",
+        "|---|---|---:|---:|",
+    ]
+    for row in c["products"]:
+        rate = row["g_multiply_adds_per_s"]
+        lines.append(f"| {row['product']} | {row['kind']} | {row['ms_per_batch_layer']:.2f} | {rate} |")
+    lines += [
+        "",
+        f"{c['layers']} layers of these take {c['seconds_per_batch'] * 1000:.0f} ms a batch: with "
+        "LayerNorm, GELU, softmax and all else free, this model at this chunk length could embed at "
+        f"most **{c['ceiling_chunks_per_second']} chunks/s** on this machine.",
+    ]
+    return lines
 
 
 def write(path: Path, generated: str, heading: str = HEADING, start: str = START, end: str = END) -> None:

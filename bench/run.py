@@ -2,6 +2,7 @@
 
     python -m bench [--corpus FILE] [--questions FILE] [--work DIR] [--articles N]
                     [--queries N] [--scale-chunks N] [--cold-runs N] [--write]
+    python -m bench --encoders-only [--groups N] [--work DIR] [--write]
 
 In one run, on the MultiHop-RAG corpus (all 609 articles unless ``--articles``): our ingest
 (`NewsAssistant.index`) and the plain LangChain baseline's, the bare encoder in float32
@@ -9,7 +10,8 @@ In one run, on the MultiHop-RAG corpus (all 609 articles unless ``--articles``):
 corpus's size and at ``--scale-chunks`` chunks, peak memory of each process, and cold start
 (a new ``python -m assistant ask`` process to its answer). Every measurement runs in a
 process of its own (`bench.tasks`). ``--write`` replaces this benchmark's part of
-docs/benchmarks.md, between its markers.
+docs/benchmarks.md, between its markers. ``--encoders-only`` runs only the encoder's variants
+side by side and its ceiling (`bench.ceiling`), and replaces only their part.
 """
 
 from __future__ import annotations
@@ -85,6 +87,18 @@ def subset(corpus: Path, articles: int | None, work: Path) -> Path:
     return target
 
 
+def header(args: argparse.Namespace) -> dict[str, Any]:
+    """Return what every run records first: its command, corpus, machine, load and time."""
+    return {
+        "command": "python -m bench " + shlex.join(sys.argv[1:]),
+        "corpus": str(args.corpus),
+        "articles_option": args.articles,
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
+        "load_start": [round(x, 2) for x in os.getloadavg()],
+        "started": time.strftime("%Y-%m-%d %H:%M"),
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Run every measurement in order and return the results."""
     work: Path = args.work
@@ -93,14 +107,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     work.mkdir(parents=True)
     corpus = subset(args.corpus, args.articles, work)
     say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-    results: dict[str, Any] = {
-        "command": "python -m bench " + shlex.join(sys.argv[1:]),
-        "corpus": str(args.corpus),
-        "articles_option": args.articles,
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}",
-        "load_start": [round(x, 2) for x in os.getloadavg()],
-        "started": time.strftime("%Y-%m-%d %H:%M"),
-    }
+    results = header(args)
     store, scaled = work / "newsqa", work / "scaled"
     if args.small_articles and (args.articles is None or args.articles > args.small_articles):
         small = subset(args.corpus, args.small_articles, work)
@@ -110,11 +117,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         say(f"encoder alone: {backend} ...")
         results[f"encoder_{backend}"] = task("encoder", "--corpus", str(corpus), "--backend", backend)
         say(f"  {results[f'encoder_{backend}']}")
-    say("encoder variants, side by side ...")
-    results["encoders"] = task(
-        "encoders", "--corpus", str(corpus), "--store", str(work / "encoders"), "--count", str(args.groups)
-    )
-    say(f"  {results['encoders']}")
+    encoder_variants(corpus, work, args.groups, results, say)
     say("re-index through the command line ...")
     results["reindex_command"] = measure(
         [sys.executable, "-m", "ingest", str(corpus), "--store", str(store), "--json"]
@@ -142,6 +145,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     say(f"  cold: {results['scaled_cold']}")
     results["load_end"] = [round(x, 2) for x in os.getloadavg()]
     return results
+
+
+def encoder_variants(
+    corpus: Path, work: Path, groups: int, results: dict[str, Any], say: Callable[[str], None]
+) -> None:
+    """Time every encoder variant side by side, then the encoder's ceiling, into ``results``."""
+    say("encoder variants, side by side ...")
+    results["encoders"] = task(
+        "encoders", "--corpus", str(corpus), "--store", str(work / "encoders"), "--count", str(groups)
+    )
+    say(f"  {results['encoders']}")
+    say("the encoder's ceiling: its matrix products alone ...")
+    results["ceiling"] = task("ceiling", "--corpus", str(corpus), "--store", str(work / "ceiling"))
+    say(f"  {results['ceiling']['ceiling_chunks_per_second']} chunks/s at most")
 
 
 def compare_ingest(
@@ -210,6 +227,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200, help="questions timed per store")
     parser.add_argument("--scale-chunks", type=int, default=100_000, help="size of the large store")
     parser.add_argument("--cold-runs", type=int, default=3, help="new processes timed per store")
+    parser.add_argument(
+        "--encoders-only", action="store_true",
+        help="only the encoder variants side by side and the encoder's ceiling (a few minutes)",
+    )  # fmt: skip
     parser.add_argument("--write", action="store_true", help="record the results in docs/benchmarks.md")
     parser.add_argument(
         "--engines", action="store_true",
@@ -235,6 +256,17 @@ def main(argv: list[str] | None = None) -> None:
         if args.write:
             shared.write(REPO / "docs" / "benchmarks.md", table)
         print(table)
+        return
+    if args.encoders_only:
+        say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+        results = header(args)
+        args.work.mkdir(parents=True, exist_ok=True)
+        encoder_variants(args.corpus, args.work, args.groups, results, say)
+        results["load_end"] = [round(x, 2) for x in os.getloadavg()]
+        variants = encoders_markdown(results)
+        if args.write:
+            write(REPO / "docs" / "benchmarks.md", variants, ENCODERS_HEADING, ENCODERS_START, ENCODERS_END)
+        print(variants)
         return
     results = run(args)
     (args.work / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

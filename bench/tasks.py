@@ -8,6 +8,7 @@ task prints one JSON object on its last line of stdout.
     python -m bench.tasks baseline --corpus FILE --store DIR
     python -m bench.tasks encoder --corpus FILE [--backend torch|onnx|onnx-int8]
     python -m bench.tasks encoders --corpus FILE --store DIR [--count GROUPS]
+    python -m bench.tasks ceiling --corpus FILE --store DIR
     python -m bench.tasks queries --store DIR --questions FILE --count N
     python -m bench.tasks scale --source DIR --store DIR --chunks N
 """
@@ -162,6 +163,20 @@ def encoders(corpus: Path, work: Path, groups: int) -> dict[str, Any]:
     return measure(chunk_texts(corpus), location, work, groups, say)
 
 
+def ceiling(corpus: Path, work: Path) -> dict[str, Any]:
+    """Time the encoder's matrix products alone for a batch of our chunks (`bench.ceiling`)."""
+    from assistant.settings import Settings
+    from bench.ceiling import measure
+    from vectorstore.embeddings import resolve_model
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    settings = Settings()
+    location = Path(resolve_model(settings.embedding_model))
+    return measure(chunk_texts(corpus), location, work, settings.embedding_batch_size, say)
+
+
 def queries(store: Path, questions: Path, count: int, skip: int = 0) -> dict[str, Any]:
     """Time `NewsAssistant.ask` (retrieval + the default answer) per question, on a warm process:
     ``count`` questions after the first ``skip``."""
@@ -201,7 +216,8 @@ def scale(source: Path, store: Path, chunks: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     """Run one task and print its result as JSON on the last line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("task", choices=["ingest", "baseline", "encoder", "encoders", "queries", "scale"])
+    tasks = ["ingest", "baseline", "encoder", "encoders", "ceiling", "queries", "scale"]
+    parser.add_argument("task", choices=tasks)
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--store", type=Path)
     parser.add_argument("--source", type=Path)
@@ -220,6 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         result = encoder(args.corpus, args.backend)
     elif args.task == "encoders":
         result = encoders(args.corpus, args.store, args.count)
+    elif args.task == "ceiling":
+        result = ceiling(args.corpus, args.store)
     elif args.task == "queries":
         result = queries(args.store, args.questions, args.count, args.skip)
     else:
