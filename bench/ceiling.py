@@ -76,6 +76,7 @@ def measure(
     limit = load_tokenizer(str(location)).max_tokens
     tokenizer = Tokenizer.from_file(str(location / "tokenizer.json"))
     tokenizer.enable_truncation(limit)
+    tokenizer.no_padding()  # tokenizer.json may pad every text to 128, as the encoder doesn't
     lengths = [len(encoding.ids) for encoding in tokenizer.encode_batch(texts)]
     tokens = round(float(np.mean(lengths)))
     rows = batch_size * tokens
