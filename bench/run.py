@@ -31,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import service
+from bench import say, service
 from bench.report import ENCODERS_END, ENCODERS_HEADING, ENCODERS_START, encoders_markdown, markdown, write
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,7 +106,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(work)
     work.mkdir(parents=True)
     corpus = subset(args.corpus, args.articles, work)
-    say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     results = header(args)
     store, scaled = work / "newsqa", work / "scaled"
     if args.small_articles and (args.articles is None or args.articles > args.small_articles):
@@ -249,7 +248,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.engines:
         from bench import shared
 
-        say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
         found = shared.run_engines(args, say)
         (args.work / "engines-results.json").write_text(json.dumps(found, indent=2), encoding="utf-8")
         table = shared.markdown(found)
@@ -258,7 +256,6 @@ def main(argv: list[str] | None = None) -> None:
         print(table)
         return
     if args.encoders_only:
-        say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
         results = header(args)
         args.work.mkdir(parents=True, exist_ok=True)
         encoder_variants(args.corpus, args.work, args.groups, results, say)

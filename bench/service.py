@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import say
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EVAL = REPO.parent / "shared" / "eval"
 HEADING = "## Issue 14: the HTTP service"
@@ -179,7 +181,6 @@ def measure(
 
     questions = [q.question for q in load_questions(questions_file)][:count]
     started = time.strftime("%Y-%m-%d %H:%M")
-    say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     served = Served(store)
     rows: list[dict[str, Any]] = []
     try:

@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench import say
 from ingest.records import Chunk
 
 NUDGE = 0.01
@@ -417,7 +418,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--articles", type=Path)
     parser.add_argument("--store", type=Path)
     args = parser.parse_args(argv)
-    say = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     if args.task == "build":
         result = build_shared(args.source, args.chunks, say)
     else:

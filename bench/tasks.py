@@ -153,11 +153,9 @@ def encoder(corpus: Path, backend: str) -> dict[str, Any]:
 def encoders(corpus: Path, work: Path, groups: int) -> dict[str, Any]:
     """Embed the same groups of our chunks with every variant of the encoder in turn (`bench.encoders`)."""
     from assistant.settings import Settings
+    from bench import say
     from bench.encoders import measure
     from vectorstore.embeddings import resolve_model
-
-    def say(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
 
     location = Path(resolve_model(Settings().embedding_model))
     return measure(chunk_texts(corpus), location, work, groups, say)
@@ -166,11 +164,9 @@ def encoders(corpus: Path, work: Path, groups: int) -> dict[str, Any]:
 def ceiling(corpus: Path, work: Path) -> dict[str, Any]:
     """Time the encoder's matrix products alone for a batch of our chunks (`bench.ceiling`)."""
     from assistant.settings import Settings
+    from bench import say
     from bench.ceiling import measure
     from vectorstore.embeddings import resolve_model
-
-    def say(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
 
     settings = Settings()
     location = Path(resolve_model(settings.embedding_model))
