@@ -37,7 +37,7 @@ serve: $(STAMP)
 	$(BIN)/python -m assistant serve
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 # The quick loop while working: no subprocesses, servers, browser or real model.
 test-fast: $(STAMP)
