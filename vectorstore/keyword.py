@@ -25,6 +25,7 @@ import json
 import sqlite3
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 import Stemmer
 
@@ -112,14 +113,10 @@ class KeywordIndex:
     def missing(self, ids: Sequence[str]) -> set[str]:
         """Return the ids among ``ids`` that are not in the index."""
         wanted = set(ids)
-        found: set[str] = set()
-        unique = list(wanted)
         with self.file.locked() as db:
-            for offset in range(0, len(unique), 500):
-                batch = unique[offset : offset + 500]
-                marks = ",".join("?" * len(batch))
-                rows = db.execute(f"SELECT id FROM chunk WHERE id IN ({marks})", batch)
-                found.update(row[0] for row in rows)
+            found = {
+                row[0] for row in _by_ids(db, "SELECT id FROM chunk WHERE id IN ({marks})", list(wanted))
+            }
         return wanted - found
 
     def add(self, chunks: Sequence[Chunk]) -> None:
@@ -154,22 +151,15 @@ class KeywordIndex:
     def sentence_vectors(self, ids: Sequence[str]) -> dict[str, bytes]:
         """Return the packed sentence vectors kept for the chunks with these ids, by id (none for
         chunks written without them, or by a version that did not keep them)."""
-        found: dict[str, bytes] = {}
-        unique = list(dict.fromkeys(ids))
+        query = (
+            "SELECT c.id, s.vectors FROM chunk c JOIN chunk_sentences s "
+            "ON s.chunk_rowid = c.rowid WHERE c.id IN ({marks})"
+        )
         try:
             with self.file.read() as db:
-                for offset in range(0, len(unique), 500):
-                    batch = unique[offset : offset + 500]
-                    marks = ",".join("?" * len(batch))
-                    rows = db.execute(
-                        "SELECT c.id, s.vectors FROM chunk c JOIN chunk_sentences s "
-                        f"ON s.chunk_rowid = c.rowid WHERE c.id IN ({marks})",
-                        batch,
-                    )
-                    found.update((row[0], bytes(row[1])) for row in rows)
+                return {row[0]: bytes(row[1]) for row in _by_ids(db, query, list(dict.fromkeys(ids)))}
         except sqlite3.OperationalError:  # a read-only index from before the table
             return {}
-        return found
 
     def lacking_sentence_vectors(self, after: int, limit: int) -> list[tuple[int, Chunk]]:
         """Return up to ``limit`` chunks kept without sentence vectors, with their rowids, those
@@ -322,6 +312,15 @@ class KeywordIndex:
                 known[word] = int(row[0]) if row else 0
             common = {word for word in content if known[word] > self.common_share * total}
         return common if content - common else set()
+
+
+def _by_ids(db: sqlite3.Connection, query: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Return the rows of ``query`` (its ``{marks}`` an ``IN`` list) for every id, 500 ids a statement."""
+    rows: list[tuple[Any, ...]] = []
+    for offset in range(0, len(ids), 500):
+        batch = list(ids[offset : offset + 500])
+        rows += db.execute(query.format(marks=",".join("?" * len(batch))), batch).fetchall()
+    return rows
 
 
 def read_passages(db: sqlite3.Connection, scored: Sequence[tuple[int, float]]) -> list[Passage]:

@@ -170,8 +170,7 @@ class OnnxEmbeddings(Embeddings):
         """Embed passages as `embed_documents` does (the same vectors), and give each passage's
         sentences (``spans``, character offsets into its text) vectors pooled from the same run's
         token vectors (`vectorstore.sentence_vectors`), packed."""
-        vectors, sentences = self._embed_all(texts, spans)
-        return vectors, list(sentences)
+        return self._embed_all(texts, spans)
 
     def _embed_all(
         self, texts: list[str], spans: Sequence[Spans] | None
