@@ -6,6 +6,7 @@ from the embedder passed in, so Chroma's default model (which downloads) is neve
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +40,8 @@ AMONG_LIMIT = 250_000
 filter searches. Measured at a million chunks on a server (warm): 4,104 to 184,338 ids took
 0.03-0.4 s, plus 0.01-0.17 s to list them, against 0.9-2.4 s for the where filter."""
 _ALL = ("documents", "metadatas", "distances")
+OPEN_LOCK = ".newsqa-open.lock"
+"""The file in an embedded store's folder that processes opening the store take turns on."""
 
 
 class StoreError(NewsQAError, RuntimeError):
@@ -59,12 +62,20 @@ def persistent_client(path: Path) -> ClientAPI:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
+    settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if read_only(path):
-            path = _searchable_copy(path)
-        else:
-            path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+            return chromadb.PersistentClient(path=str(_searchable_copy(path)), settings=settings)
+        path.mkdir(parents=True, exist_ok=True)
+        # Opening creates Chroma's tables in a new folder; two processes doing it at once
+        # both try, and one fails ("table collections already exists"). Take turns. The file is
+        # opened for reading, which is all flock needs, so another user's lock file will do.
+        lock = os.open(path / OPEN_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return chromadb.PersistentClient(path=str(path), settings=settings)
+        finally:
+            os.close(lock)  # and with it the lock
     except Exception as exc:  # chromadb raises many kinds; all mean the same to a user
         raise StoreError(
             f"cannot open the Chroma store in {path}: {exc}. Check the folder is writable, "

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+import fcntl
+import subprocess
+import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from ingest.records import Chunk
+from tests.conftest import REPO
 from tests.fakes import BagOfWordsEmbeddings
 from vectorstore.base import Place, SearchFilter
-from vectorstore.chroma import ChromaStore, StoreError, persistent_client
+from vectorstore.chroma import OPEN_LOCK, ChromaStore, StoreError, persistent_client
 
 
 def chunk(n: int, text: str, source: str, published: str | None, span: tuple[int, int] | None) -> Chunk:
@@ -78,6 +83,37 @@ def test_an_unusable_store_folder_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(StoreError, match="NEWSQA_STORE_DIR"):
         persistent_client(blocker / "db")
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from vectorstore.chroma import persistent_client
+print("ready", flush=True)
+persistent_client(Path(sys.argv[1])).heartbeat()
+print(time.time(), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_process_opening_a_new_store_waits_while_another_creates_it(tmp_path: Path) -> None:
+    # Two first opens of one folder at once both created Chroma's tables, and one failed
+    # ("table collections already exists"): a first ingest lost to a chat opened beside it.
+    folder = tmp_path / "db"
+    folder.mkdir()
+    with open(folder / OPEN_LOCK, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # as a process in the middle of creating the store
+        opener = subprocess.Popen(
+            [sys.executable, "-c", OPENER, str(folder)], cwd=REPO, text=True, stdout=subprocess.PIPE
+        )  # fmt: skip
+        assert opener.stdout is not None
+        assert opener.stdout.readline().strip() == "ready"
+        time.sleep(1.5)  # far longer than opening takes once imported
+        released = time.time()
+    out, _ = opener.communicate(timeout=60)
+    assert opener.returncode == 0
+    assert float(out) >= released
+    assert persistent_client(folder).list_collections() == []
 
 
 def test_a_store_refuses_an_embedder_other_than_the_one_that_built_it(tmp_path: Path) -> None:
