@@ -200,8 +200,7 @@ class NewsAssistant:
         store = self.store
         if not isinstance(store, NewsStore):
             return 0
-        done = 0
-        total = store.count()
+        done, total = 0, 0
 
         def progress(count: int) -> None:
             nonlocal done
@@ -210,6 +209,7 @@ class NewsAssistant:
                 on_progress("embedding", done, total)
 
         with self.ledger.writing(on_wait):
+            total = store.count_lacking_sentence_vectors()  # the chunks it will embed, not all
             return store.fill_sentence_vectors(progress)
 
     def _check_writable(self) -> None:

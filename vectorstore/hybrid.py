@@ -46,6 +46,10 @@ class KeywordStore(Protocol):
         """Return up to ``limit`` chunks without sentence vectors past row ``after``, with their rows."""
         ...
 
+    def count_lacking_sentence_vectors(self) -> int:
+        """Return how many chunks are kept without sentence vectors."""
+        ...
+
     def keep_sentence_vectors(self, pairs: Sequence[tuple[str, bytes]]) -> None:
         """Keep these packed sentence vectors for the chunks with these ids."""
         ...
@@ -120,6 +124,10 @@ class NewsStore:
         """Return the packed vectors of the sentences of the chunks with these ids, by id, where
         kept (`vectorstore.sentence_vectors`)."""
         return self.keywords.sentence_vectors(ids)
+
+    def count_lacking_sentence_vectors(self) -> int:
+        """Return how many chunks `fill_sentence_vectors` would give sentence vectors."""
+        return self.keywords.count_lacking_sentence_vectors()
 
     def fill_sentence_vectors(self, progress: Progress | None = None, batch: int = 256) -> int:
         """Give every chunk kept without sentence vectors (indexed before they were kept) its

@@ -64,6 +64,8 @@ COMMON_FROM_CHUNKS = 20_000
 TITLE_WEIGHT = 2.0
 SOURCE_WEIGHT = 1.0
 _MAX_QUERY_WORDS = 64
+_LACKING = "NOT EXISTS (SELECT 1 FROM chunk_sentences s WHERE s.chunk_rowid = c.rowid)"
+"""The chunk ``c`` has no sentence vectors kept (it was indexed before they were)."""
 
 
 class KeywordIndex:
@@ -166,11 +168,16 @@ class KeywordIndex:
         past rowid ``after`` in rowid order (to page through)."""
         with self.file.read() as db:
             rows = db.execute(
-                "SELECT c.rowid, c.id, c.text, c.meta FROM chunk c WHERE c.rowid > ? AND NOT EXISTS "
-                "(SELECT 1 FROM chunk_sentences s WHERE s.chunk_rowid = c.rowid) ORDER BY c.rowid LIMIT ?",
+                "SELECT c.rowid, c.id, c.text, c.meta FROM chunk c "
+                f"WHERE c.rowid > ? AND {_LACKING} ORDER BY c.rowid LIMIT ?",
                 (after, limit),
             ).fetchall()
         return [(row[0], Chunk.from_metadata(row[1], row[2], json.loads(row[3]))) for row in rows]
+
+    def count_lacking_sentence_vectors(self) -> int:
+        """Return how many chunks are kept without sentence vectors."""
+        with self.file.read() as db:
+            return int(db.execute(f"SELECT COUNT(*) FROM chunk c WHERE {_LACKING}").fetchone()[0])
 
     def keep_sentence_vectors(self, pairs: Sequence[tuple[str, bytes]]) -> None:
         """Keep these packed sentence vectors for the chunks with these ids (if still indexed)."""

@@ -129,3 +129,21 @@ def test_articles_page_lists_newest_first_a_page_at_a_time(fake_bot: NewsAssista
     assert [a.source for a in first.items + second.items] == ["Wire", "Fast News"]
     assert fake_bot.articles_page(2, 5).items == []
     assert [a.source for a in fake_bot.articles_page(source="fast news").items] == ["Fast News"]
+
+
+@pytest.mark.model
+def test_adding_sentence_vectors_counts_progress_against_the_chunks_lacking_them(tmp_path: Path) -> None:
+    import sqlite3
+
+    from tests.conftest import real_assistant
+
+    bot = real_assistant(tmp_path / "store")
+    add(bot, tmp_path / "in")
+    with sqlite3.connect(tmp_path / "store" / "news-keywords.sqlite3") as db:
+        kept = db.execute("SELECT COUNT(*) FROM chunk_sentences").fetchone()[0]
+        db.execute("DELETE FROM chunk_sentences WHERE chunk_rowid = (SELECT MIN(rowid) FROM chunk)")
+    assert kept >= 2, "one chunk keeps its sentence vectors, another loses them"
+    reports: list[tuple[str, int, int | None]] = []
+    assert bot.add_sentence_vectors(on_progress=lambda *report: reports.append(report)) == 1
+    assert reports[-1] == ("embedding", 1, 1), "the bar ends full, at the one chunk it embedded"
+    assert bot.add_sentence_vectors(on_progress=lambda *report: reports.append(report)) == 0

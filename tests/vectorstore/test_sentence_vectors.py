@@ -75,9 +75,11 @@ def test_chunks_without_them_are_listed_page_by_page_until_given_them() -> None:
     keywords = keyword_index()
     chunks = [chunk(n, f"Story {n}. It goes on.") for n in range(1, 5)]
     keywords.write(chunks, [[1.0, 0.0]] * 4, [b"\x01", None, None, None])
+    assert keywords.count_lacking_sentence_vectors() == 3
     first = keywords.lacking_sentence_vectors(0, 2)
     assert [c.id for _, c in first] == ["c2", "c3"] and first[0][1] == chunks[1]
     assert [c.id for _, c in keywords.lacking_sentence_vectors(first[-1][0], 10)] == ["c4"]
     keywords.keep_sentence_vectors([("c2", b"\x02"), ("c3", b"\x03"), ("c4", b"\x04"), ("c9", b"\x09")])
     assert keywords.lacking_sentence_vectors(0, 10) == []
+    assert keywords.count_lacking_sentence_vectors() == 0
     assert keywords.sentence_vectors(["c1", "c4", "c9"]) == {"c1": b"\x01", "c4": b"\x04"}

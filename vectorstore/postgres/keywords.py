@@ -70,6 +70,8 @@ _SCORE = "sum(q.idf * p.tf * (%(k1)s + 1) / (p.tf + %(k1)s * (1 - %(b)s + %(b)s 
 COMMON_FROM_CHUNKS = 20_000
 """Index size (chunks) from which a question's common words are left out, as in the embedded store."""
 _MAX_QUERY_WORDS = 64
+_LACKING = "NOT EXISTS (SELECT 1 FROM {sentences} s WHERE s.chunk = c.rowid)"
+"""The chunk ``c`` has no sentence vectors kept (it was indexed before they were)."""
 Ranking = Literal["bm25", "ts_rank_cd"]
 
 _SCHEMA = """
@@ -285,11 +287,18 @@ class PgKeywordIndex:
         past rowid ``after`` in rowid order (to page through)."""
         with self.db.cursor() as cur:
             sql = (
-                "SELECT c.rowid, c.id, c.text, c.meta FROM {chunk} c WHERE c.rowid > %s AND NOT EXISTS "
-                "(SELECT 1 FROM {sentences} s WHERE s.chunk = c.rowid) ORDER BY c.rowid LIMIT %s"
+                "SELECT c.rowid, c.id, c.text, c.meta FROM {chunk} c "
+                f"WHERE c.rowid > %s AND {_LACKING} ORDER BY c.rowid LIMIT %s"
             )
             cur.execute(self._sql(sql), (after, limit))
             return [(row[0], Chunk.from_metadata(row[1], row[2], row[3])) for row in cur.fetchall()]
+
+    def count_lacking_sentence_vectors(self) -> int:
+        """Return how many chunks are kept without sentence vectors."""
+        with self.db.cursor() as cur:
+            cur.execute(self._sql(f"SELECT COUNT(*) FROM {{chunk}} c WHERE {_LACKING}"))
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
 
     def keep_sentence_vectors(self, pairs: Sequence[tuple[str, bytes]]) -> None:
         """Keep these packed sentence vectors for the chunks with these ids (if still indexed)."""

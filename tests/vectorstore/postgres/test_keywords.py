@@ -201,6 +201,7 @@ def test_chunks_without_sentence_vectors_are_listed_page_by_page_until_given_the
 ) -> None:
     keywords = index(db, request)
     keywords.write(CORPUS, [], [b"\x01", None, None, None, None])
+    assert keywords.count_lacking_sentence_vectors() == 4
     first = keywords.lacking_sentence_vectors(0, 2)
     assert [chunk.id for _, chunk in first] == ["c2", "c3"] and first[0][1].text == CORPUS[1].text
     rest = keywords.lacking_sentence_vectors(first[-1][0], 10)
@@ -209,4 +210,5 @@ def test_chunks_without_sentence_vectors_are_listed_page_by_page_until_given_the
         [("c2", b"\x02"), ("c3", b"\x03"), ("c4", b"\x04"), ("c5", b"\x05"), ("c9", b"")]
     )
     assert keywords.lacking_sentence_vectors(0, 10) == []
+    assert keywords.count_lacking_sentence_vectors() == 0
     assert keywords.sentence_vectors(["c1", "c5"]) == {"c1": b"\x01", "c5": b"\x05"}
