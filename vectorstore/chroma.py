@@ -6,6 +6,7 @@ from the embedder passed in, so Chroma's default model (which downloads) is neve
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -72,7 +73,8 @@ def persistent_client(path: Path) -> ClientAPI:
         # opened for reading, which is all flock needs, so another user's lock file will do.
         lock = os.open(path / OPEN_LOCK, os.O_RDONLY | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            with contextlib.suppress(OSError):  # no locks on this file system: open as before
+                fcntl.flock(lock, fcntl.LOCK_EX)
             return chromadb.PersistentClient(path=str(path), settings=settings)
         finally:
             os.close(lock)  # and with it the lock
