@@ -64,16 +64,19 @@ def entities_of(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
     if unseen:
         nlp = pipeline()
         with _running:  # one pipeline, shared by every thread: one batch at a time
-            docs = list(nlp.pipe(unseen))
+            docs = list(nlp.pipe(text.translate(_STRAIGHT) for text in unseen))
         if len(_found) + len(unseen) > _CACHE:
             _found.clear()
         for text, doc in zip(unseen, docs, strict=True):
             found[text] = _found[text] = tuple(
-                Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents
+                Entity(text[e.start_char : e.end_char], e.label_, e.start_char, e.end_char) for e in doc.ents
             )
     return [found[text] for text in texts]
 
 
 _CACHE = 16384
+_STRAIGHT = str.maketrans("\u2018\u2019\u201c\u201d", "''\"\"")
+"""Typographic quotes made straight, one character for one (offsets hold), for the model: it
+reads "Google’s Search" as one organisation and "Google's Search" rightly as Google."""
 _running = threading.Lock()
 _found: dict[str, tuple[Entity, ...]] = {}

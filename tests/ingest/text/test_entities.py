@@ -27,3 +27,14 @@ def test_names_places_and_numbers_are_found_with_their_offsets() -> None:
 def test_a_batch_gives_what_one_at_a_time_gives_even_for_texts_without_entities() -> None:
     texts = [TAJI, "nothing named here.", TAJI]
     assert entities_of(texts) == [entities(TAJI), (), entities(TAJI)]
+
+
+def test_typographic_quotes_do_not_run_a_name_into_what_follows_it() -> None:
+    # en_core_web_sm reads "Google’s Search" as one organisation; with the quote straightened
+    # it finds Google. Entities keep the text's own characters and offsets.
+    text = "The suit cites new AI technologies like Google’s Search Generative Experience."
+    assert ("Google", "ORG") in {(e.text, e.label) for e in entities(text)}
+    quoted = "“We will respond,” the minister told Reuters’ reporters in Baghdad."
+    for entity in entities(quoted):
+        assert quoted[entity.start : entity.end] == entity.text
+    assert any(e.text == "Baghdad" for e in entities(quoted))
