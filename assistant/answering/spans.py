@@ -68,7 +68,7 @@ def short_answer(
     asked_terms = set(terms(question))
     outlets = {p.chunk.source for p in passages if p.chunk.source}
     weights = _relation_scores(question, top)
-    mentions: list[tuple[str, float, int]] = []
+    mentions: list[tuple[str, float, float, int]] = []  # form, label weight, evidence, sentence
     for index, found in enumerate(entities_of([c.sentence for c in top])):
         for entity in found:
             weight = _weight(asked, entity)
@@ -82,17 +82,18 @@ def short_answer(
                 top[index].sentence_start + entity.end,
             ):
                 evidence *= SPEAKER
-            mentions.append((form, weight * evidence, index))
+            mentions.append((form, weight, evidence, index))
     if not mentions:
         return None
     heads = _clusters(mention[0] for mention in mentions)
+    kinds = _name_weights(asked, heads, mentions, ranked)
     # Each sentence counts once per name, however many forms of it it holds.
     scores: dict[str, float] = {}
     counted: set[tuple[str, int]] = set()
-    for form, score, index in mentions:
+    for form, _, evidence, index in mentions:
         if (heads[form], index) not in counted:
             counted.add((heads[form], index))
-            scores[heads[form]] = scores.get(heads[form], 0.0) + score
+            scores[heads[form]] = scores.get(heads[form], 0.0) + kinds[heads[form]] * evidence
     articles: dict[str, list[str]] = {}
     for passage in passages:
         articles.setdefault(passage.chunk.article_id, []).append(passage.text)
@@ -169,6 +170,27 @@ def _weight(asked: Asked, entity: Entity) -> float:
     return 0.0
 
 
+def _name_weights(
+    asked: Asked,
+    heads: dict[str, str],
+    mentions: Sequence[tuple[str, float, float, int]],
+    ranked: Sequence[Scored],
+) -> dict[str, float]:
+    """Return each name's `_weight`, decided by all its forms: spaCy labels one name differently
+    from sentence to sentence ("Bankman-Fried" an organisation, "Sam Bankman-Fried" a person), so
+    a name counts as the kind asked for when any of its forms does, or its fuller form in the
+    ranked sentences (`_longer_entity`)."""
+    weights: dict[str, float] = {}
+    for form, weight, _, _ in mentions:
+        weights[heads[form]] = max(weights.get(heads[form], 0.0), weight)
+    for head, weight in weights.items():
+        if weight < 1.0:
+            fuller = _longer_entity(head, ranked)
+            if fuller is not None and fuller.label in asked.labels:
+                weights[head] = 1.0
+    return weights
+
+
 def _fresh(form: str, asked_terms: set[str], outlets: set[str]) -> bool:
     """True when the span says something the question doesn't: not its own words, not an outlet."""
     own = set(terms(form))
@@ -204,13 +226,21 @@ def alias(short: str, long: str) -> bool:
 def _longer_forms(name: str, ranked: Sequence[Scored]) -> list[str]:
     """Return a fuller form of the name from the best sentence that writes one ("Sam" before
     "Bankman-Fried"), as spaCy reads that sentence."""
+    fuller = _longer_entity(name, ranked)
+    return [clean(fuller.text)] if fuller is not None else []
+
+
+def _longer_entity(name: str, ranked: Sequence[Scored]) -> Entity | None:
+    """Return the entity spaCy finds for a fuller form of the name in the best sentence that
+    writes one (`_longer_forms`), or None."""
     fuller = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,2}" + re.escape(name) + r"(?![\w-])")
     for sentence in ranked:
         text = sentence.passage.text[sentence.start : sentence.end]
         if fuller.search(text):
-            forms = [clean(e.text) for e in entities_of([text])[0]]
-            return [form for form in forms if len(form) > len(name) and alias(name, form)][:1]
-    return []
+            found = entities_of([text])[0]
+            longer = (e for e in found if len(clean(e.text)) > len(name) and alias(name, clean(e.text)))
+            return next(longer, None)
+    return None
 
 
 def _quoted(forms: Sequence[str], top: Sequence[Candidate], ranked: Sequence[Scored]) -> Span | None:

@@ -84,6 +84,21 @@ def test_when_how_many_and_which_company_get_a_date_a_number_and_an_organisation
         assert answer.text.startswith(f"{span} [1].")
 
 
+def test_a_surname_taken_for_an_organisation_answers_who_when_its_full_name_is_a_person() -> None:
+    # spaCy labels "Bankman-Fried" an organisation, like "FTX", and "Sam Bankman-Fried" a person:
+    # a name's kind is read from all its forms, so the person answers "who".
+    founded = "Sam Bankman-Fried founded the crypto exchange FTX in 2019 and ran it from the Bahamas."
+    accused = (
+        "The prosecution painted Bankman-Fried as someone who knowingly committed fraud to achieve great "
+        "wealth, power and influence, while the defense said the FTX founder acted in good faith."
+    )
+    question = "Who is the individual the prosecution accused of fraud to gain wealth, power and influence?"
+    answer = extractive().answer(
+        question, [passage(founded, 1, article="a1"), passage(accused, 2, article="a2")]
+    )
+    assert answer.short_answer is not None and answer.short_answer.text == "Sam Bankman-Fried"
+
+
 def test_no_short_answer_when_no_span_is_clearly_supported() -> None:
     # Two names, each as well supported as the other: no guess.
     text = "Officials blamed Kataib Hezbollah and Asaib Ahl al-Haq for the attack on Camp Taji."
