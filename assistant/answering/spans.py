@@ -231,16 +231,20 @@ def _longer_forms(name: str, ranked: Sequence[Scored]) -> list[str]:
 
 
 def _longer_entity(name: str, ranked: Sequence[Scored]) -> Entity | None:
-    """Return the entity spaCy finds for a fuller form of the name in the best sentence that
-    writes one (`_longer_forms`), or None."""
+    """Return the entity spaCy finds for a fuller form of the name (`_longer_forms`): the form
+    the ranked sentences write most often ("Sam Bankman-Fried" over his father's "Gabe
+    Bankman-Fried"), read in the best sentence that writes it; or None."""
     fuller = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,2}" + re.escape(name) + r"(?![\w-])")
+    written: dict[str, list[str]] = {}  # each form written, and the sentences writing it, best first
     for sentence in ranked:
         text = sentence.passage.text[sentence.start : sentence.end]
-        if fuller.search(text):
-            found = entities_of([text])[0]
-            longer = (e for e in found if len(clean(e.text)) > len(name) and alias(name, clean(e.text)))
-            return next(longer, None)
-    return None
+        for match in fuller.finditer(text):
+            written.setdefault(match.group(), []).append(text)
+    if not written:
+        return None
+    form = max(written, key=lambda form: len(written[form]))  # on a tie, the one written first
+    found = entities_of([written[form][0]])[0]
+    return next((e for e in found if len(clean(e.text)) > len(name) and alias(name, clean(e.text))), None)
 
 
 def _quoted(forms: Sequence[str], top: Sequence[Candidate], ranked: Sequence[Scored]) -> Span | None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 from assistant.answering.abstention import cited_outlets, unknown_names
 from assistant.answering.extractive import YES_NO, ExtractiveAnswerer
 from assistant.answering.records import ABSTAIN_TEXT
-from assistant.retrieval.sentences import best_sentence_coverage
+from assistant.answering.spans import _longer_forms
+from assistant.retrieval.sentences import Scored, best_sentence_coverage
 from assistant.settings import DEFAULTS
 from ingest.records import Chunk
 from vectorstore.base import Passage
@@ -97,6 +98,20 @@ def test_a_surname_taken_for_an_organisation_answers_who_when_its_full_name_is_a
         question, [passage(founded, 1, article="a1"), passage(accused, 2, article="a2")]
     )
     assert answer.short_answer is not None and answer.short_answer.text == "Sam Bankman-Fried"
+
+
+def test_a_surname_is_completed_by_the_full_name_the_passages_write_most() -> None:
+    # The best sentence writing a fuller "Bankman-Fried" names his father; two others, him.
+    texts = [
+        "His father, Gabe Bankman-Fried, a law professor, watched from the gallery.",
+        "Sam Bankman-Fried founded the crypto exchange FTX in 2019.",
+        "Prosecutors said Sam Bankman-Fried took customer money.",
+    ]
+    ranked = [
+        Scored(passage(text, n, article=f"a{n}"), 0, len(text), 0.5, 1.0 - n / 10)
+        for n, text in enumerate(texts)
+    ]
+    assert _longer_forms("Bankman-Fried", ranked) == ["Sam Bankman-Fried"]
 
 
 def test_no_short_answer_when_no_span_is_clearly_supported() -> None:
