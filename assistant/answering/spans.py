@@ -224,8 +224,8 @@ def alias(short: str, long: str) -> bool:
 
 
 def _longer_forms(name: str, ranked: Sequence[Scored]) -> list[str]:
-    """Return a fuller form of the name from the best sentence that writes one ("Sam" before
-    "Bankman-Fried"), as spaCy reads that sentence."""
+    """Return a fuller form of the name ("Sam" before "Bankman-Fried"): the one the ranked
+    sentences write most often, as spaCy reads it (`_longer_entity`)."""
     fuller = _longer_entity(name, ranked)
     return [clean(fuller.text)] if fuller is not None else []
 
