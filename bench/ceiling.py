@@ -82,8 +82,8 @@ def measure(
     rows = batch_size * tokens
     work.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(1)
-    # (name, left shape, right shape, int8 weights?, times per layer)
     size = hidden // heads
+    # (name, left shape, right shape, int8 weights?): each once per layer
     products = [
         ("query, key, value projections", [rows, hidden], [hidden, 3 * hidden], True),
         ("output projection", [rows, hidden], [hidden, hidden], True),
